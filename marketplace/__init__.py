@@ -1,0 +1,105 @@
+"""Kiosque: the app factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request
+
+from marketplace.config import config_from_env
+from marketplace.extensions import (
+    babel,
+    csrf,
+    db,
+    htmx,
+    limiter,
+    login_manager,
+    migrate,
+    redis_connector,
+    rest_api,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def select_locale() -> str:
+    """French first; English when the spectator switched to it (cookie or ?lang=)."""
+    asked = request.args.get("lang") or request.cookies.get("lang")
+    return asked if asked in ("fr", "en") else "fr"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app from the environment, then apply `config` overrides (tests use them)."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(config_from_env(Path(app.instance_path)))
+    app.config.update(config or {})
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config))
+
+    app.json.sort_keys = False
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from marketplace.web.errors import register_error_handlers
+    from marketplace.web.templating import register_template_helpers
+
+    register_error_handlers(app)
+    register_template_helpers(app)
+
+    from marketplace.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _engine_options(config: dict) -> dict:
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        # Several threads (and the test server) share the file; wait instead of failing.
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "pool_timeout": 10}
+
+
+def _init_extensions(app: Flask) -> None:
+    import marketplace.models  # noqa: F401  (every table in the metadata)
+    from marketplace.db_events import install_sqlite_pragmas
+
+    db.init_app(app)
+    with app.app_context():
+        install_sqlite_pragmas(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "venues_portal.login"
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(
+        PROJECT_ROOT / "marketplace" / "translations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    redis_connector.init_app(app)
+    rest_api.init_app(app)
+
+    from marketplace.accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from marketplace.api import register_api
+    from marketplace.storefront.views import bp as storefront_bp
+    from marketplace.web.health import bp as health_bp
+    from venues_portal import register_portal
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(storefront_bp)
+    register_api(app, rest_api, csrf)
+    register_portal(app, rest_api, csrf)

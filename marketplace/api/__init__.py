@@ -1,0 +1,16 @@
+"""The public JSON API under /api/v1 (documented at /api/v1/openapi.json)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+from flask_wtf import CSRFProtect
+
+
+def register_api(app: Flask, api: Api, csrf: CSRFProtect) -> None:
+    from marketplace.api.offers import blp as offers_blp
+
+    for blp in (offers_blp,):
+        # Bearer tokens and anonymous JSON calls: no cookie session to forge, so no CSRF.
+        csrf.exempt(blp)
+        api.register_blueprint(blp, url_prefix="/api/v1")

@@ -1,0 +1,72 @@
+"""Configuration read from the environment, with laptop-friendly defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _instance_secret_key(instance_path: Path) -> str:
+    """Return the secret key kept in instance/, generating it on first run."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def _database_url(url: str) -> str:
+    # A plain postgresql:// URL would select psycopg2; DESIGN.md promises psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "off"}
+
+
+def config_from_env(instance_path: Path, env: dict[str, str] | None = None) -> dict:
+    """Build the Flask config mapping from environment variables (DESIGN.md names)."""
+    env = dict(os.environ if env is None else env)
+    instance_path = Path(instance_path)
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'kiosque.sqlite'}"
+    provider = (env.get("PAYMENT_PROVIDER") or "demo").strip().lower()
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": _database_url(database_url),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED"), True),
+        "PAYMENT_PROVIDER": provider,
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or "https://api.stripe.com",
+        "SMTP_URL": env.get("SMTP_URL") or None,
+        "HOLD_TTL_SECONDS": int(env.get("HOLD_TTL_SECONDS") or 600),
+        "BASE_URL": (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "PLATFORM_COMMISSION_PERCENT": int(env.get("PLATFORM_COMMISSION_PERCENT") or 8),
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        "LANGUAGES": ("fr", "en"),
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": (env.get("BASE_URL") or "").startswith("https://"),
+        "REMEMBER_COOKIE_SECURE": (env.get("BASE_URL") or "").startswith("https://"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        # flask-smorest: the OpenAPI document lives beside the API it describes.
+        "API_TITLE": "Kiosque",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "JSON_SORT_KEYS": False,
+    }

@@ -1,0 +1,30 @@
+"""Every model, imported once so the metadata is complete (Alembic and create_all read it)."""
+
+from marketplace.accounts.models import ApiToken, Membership, User
+from marketplace.catalog.models import DISCIPLINES, GeocodedPlace, Performance, Show, Venue
+from marketplace.contacts.models import Contact
+from marketplace.inventory.models import Hold, Release
+from marketplace.mail.models import JobRun, OutboundEmail
+from marketplace.orders.models import Order, Payment, PaymentEvent, Ticket
+from marketplace.watches.models import Watch
+
+__all__ = [
+    "DISCIPLINES",
+    "ApiToken",
+    "Contact",
+    "GeocodedPlace",
+    "Hold",
+    "JobRun",
+    "Membership",
+    "Order",
+    "OutboundEmail",
+    "Payment",
+    "PaymentEvent",
+    "Performance",
+    "Release",
+    "Show",
+    "Ticket",
+    "User",
+    "Venue",
+    "Watch",
+]

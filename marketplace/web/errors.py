@@ -1,0 +1,131 @@
+"""The one place that turns errors into HTTP answers: JSON under /api/, HTML pages elsewhere."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from marketplace.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_KIND = {
+    "invalid": 422,
+    "conflict": 409,
+    "not_found": 404,
+    "forbidden": 403,
+    "unauthorized": 401,
+}
+
+CODE_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def wants_json() -> bool:
+    """API routes always answer JSON; so do clients that ask only for JSON."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and not request.accept_mimetypes.accept_html
+
+
+def error_response(status: int, code: str, message: str, *, field: str | None = None,
+                   fields: dict | None = None, headers: dict | None = None):
+    """An error in the JSON shape of DESIGN.md rule 7, or the matching HTML page."""
+    if wants_json():
+        body: dict = {"error": code, "message": message}
+        if field:
+            body["field"] = field
+        if fields:
+            body["fields"] = fields
+        response = jsonify(body)
+    else:
+        response = render_template("errors/error.html", status=status, code=code,
+                                   message=message, field=field)
+    return response, status, headers or {}
+
+
+def _flatten_messages(messages: dict) -> dict:
+    """webargs nests messages by location ({"json": {...}}); clients want them by field."""
+    flat: dict = {}
+    for location, value in messages.items():
+        if isinstance(value, dict) and location in {"json", "query", "form", "files", "headers"}:
+            flat.update(value)
+        else:
+            flat[location] = value
+    return flat
+
+
+def _first_message(fields: dict) -> tuple[str | None, str]:
+    for name, value in fields.items():
+        while isinstance(value, dict | list) and value:
+            value = next(iter(value.values())) if isinstance(value, dict) else value[0]
+        if name == "_schema":
+            return None, str(value)
+        return name, f"{name}: {value}"
+    return None, "Invalid input."
+
+
+def handle_http_exception(error: HTTPException):
+    data = getattr(error, "data", None) or {}
+    status = error.code or 500
+    code = CODE_BY_STATUS.get(status, "error")
+    message = data.get("message") or error.description or error.name
+    headers = dict(data.get("headers") or {})
+    if status == 429:
+        headers.update({k: v for k, v in (error.get_headers() or []) if k.lower() == "retry-after"})
+        message = "Too many requests; please wait a moment and try again."
+    messages = data.get("messages") or data.get("errors")
+    if messages:
+        fields = _flatten_messages(messages)
+        if status == 400 and "json" in messages and not isinstance(messages["json"], dict):
+            return error_response(400, "invalid_json", "The request body is not valid JSON.")
+        field, message = _first_message(fields)
+        return error_response(status, code, message, field=field, fields=fields, headers=headers)
+    return error_response(status, code, message, headers=headers)
+
+
+def handle_domain_error(error: DomainError):
+    status = STATUS_BY_KIND.get(error.kind, 400)
+    return error_response(status, error.code, error.message, field=error.field)
+
+
+def handle_database_unavailable(error: DBAPIError):
+    from marketplace.extensions import db
+
+    db.session.rollback()
+    if isinstance(error, OperationalError) or error.connection_invalidated:
+        log.warning("database unavailable: %s", error)
+        return error_response(503, "unavailable",
+                              "The service is briefly unavailable; please try again.",
+                              headers={"Retry-After": "2"})
+    return handle_unexpected(error)
+
+
+def handle_unexpected(error: Exception):
+    log.exception("unhandled error", exc_info=error)
+    return error_response(500, "internal_error", InternalServerError.description)
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(DBAPIError, handle_database_unavailable)
+    if not app.testing:
+        # In tests, unexpected errors propagate so that they fail loudly.
+        app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,108 @@
+"""Test harness: SQLite by default; PostgreSQL + Redis with TEST_DATABASE_URL / TEST_REDIS_URL.
+
+Every test starts from empty tables (truncated, not rolled back), so that tests may
+commit and use real threads, exactly as the application does.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+
+from marketplace import create_app
+from marketplace.extensions import db as _db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+def test_config(tmp_path_factory) -> dict:
+    """The configuration every test app starts from."""
+    sqlite_file = tmp_path_factory.getbasetemp() / "kiosque-test.sqlite"
+    url = TEST_DATABASE_URL or f"sqlite:///{sqlite_file}"
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": _normalise(url),
+        "REDIS_URL": TEST_REDIS_URL,
+        "RATELIMIT_STORAGE_URI": TEST_REDIS_URL or "memory://",
+        "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": False,
+        "PAYMENT_PROVIDER": "demo",
+        "SMTP_URL": None,
+        "BASE_URL": "http://kiosque.test",
+        "SERVER_NAME": None,
+    }
+
+
+def _normalise(url: str) -> str:
+    from marketplace.config import _database_url
+
+    return _database_url(url)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = create_app(test_config(tmp_path_factory))
+    with app.app_context():
+        if TEST_REDIS_URL:
+            app.extensions["redis_connector"].client.flushdb()
+        _db.drop_all()
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Empty every table after each test that touched the app."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        _db.session.rollback()
+        _db.session.remove()
+        tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+        with _db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(text(f"DELETE FROM {table}"))
+        if TEST_REDIS_URL:
+            app.extensions["redis_connector"].client.flushdb()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def db(app_ctx):
+    """The Flask-SQLAlchemy handle, inside an app context (factories use its session)."""
+    yield _db
+    _db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def now() -> datetime:
+    """A fixed, recognisable instant: Friday 20 November 2026, 17:00 in Paris."""
+    return datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
+
+
+def pytest_report_header(config) -> str:
+    return (f"database: {'PostgreSQL (TEST_DATABASE_URL)' if TEST_DATABASE_URL else 'SQLite'}; "
+            f"redis: {'TEST_REDIS_URL' if TEST_REDIS_URL else 'in-process fallback'}")

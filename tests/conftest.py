@@ -19,7 +19,7 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 
-def test_config(tmp_path_factory) -> dict:
+def make_test_config(tmp_path_factory) -> dict:
     """The configuration every test app starts from."""
     sqlite_file = tmp_path_factory.getbasetemp() / "kiosque-test.sqlite"
     url = TEST_DATABASE_URL or f"sqlite:///{sqlite_file}"
@@ -46,7 +46,7 @@ def _normalise(url: str) -> str:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    app = create_app(test_config(tmp_path_factory))
+    app = create_app(make_test_config(tmp_path_factory))
     with app.app_context():
         if TEST_REDIS_URL:
             app.extensions["redis_connector"].client.flushdb()

@@ -68,8 +68,18 @@ def _step_count(s: PriceSchedule) -> int:
     return -(-_micros(s.max_discount_at - s.sales_open_at) // _step_micros(s))
 
 
+def _check_curve(s: PriceSchedule) -> None:
+    """Raise ValueError unless the curve is known and fully described."""
+    if s.curve not in CURVES:
+        raise ValueError(f"unknown curve {s.curve!r}; expected one of {CURVES}")
+    if s.curve == "steps":
+        _step_micros(s)
+
+
 def discount_at(s: PriceSchedule, now: datetime) -> Fraction:
     """Return the exact discount percent at `now`: d0 up to R, d1 from E, rising between."""
+    # Check first, so a bad schedule fails at any time, not only while the price moves.
+    _check_curve(s)
     d0, d1 = Fraction(s.start_discount), Fraction(s.max_discount)
     # Test E first so that E == R means "d1 from R on", as the schedule promises.
     if now >= s.max_discount_at:
@@ -77,12 +87,10 @@ def discount_at(s: PriceSchedule, now: datetime) -> Fraction:
     if now <= s.sales_open_at:
         return d0
     elapsed = _micros(now - s.sales_open_at)
-    if s.curve == "linear":
-        return d0 + (d1 - d0) * Fraction(elapsed, _micros(s.max_discount_at - s.sales_open_at))
     if s.curve == "steps":
         n = _step_count(s)
         return d0 + (d1 - d0) * Fraction(min(n, elapsed // _step_micros(s)), n)
-    raise ValueError(f"unknown curve {s.curve!r}; expected one of {CURVES}")
+    return d0 + (d1 - d0) * Fraction(elapsed, _micros(s.max_discount_at - s.sales_open_at))
 
 
 def price_at(s: PriceSchedule, now: datetime) -> int:
@@ -124,21 +132,28 @@ def _first_instant_above(s: PriceSchedule, threshold: Fraction) -> datetime:
     return start + timedelta(microseconds=elapsed)
 
 
+def _is_first_drop(s: PriceSchedule, at: datetime, now: datetime, price_cents: int) -> bool:
+    """Return whether `at` is the first µs after `now` priced below `price_cents`."""
+    before = at - _ONE_MICROSECOND
+    lower_at = price_at(s, at) < price_cents
+    return at > now and lower_at and (before <= now or price_at(s, before) >= price_cents)
+
+
 def _settle(s: PriceSchedule, at: datetime, now: datetime, price_cents: int) -> datetime:
-    """Return `at` nudged by whole µs to the first instant after `now` priced below."""
-    # The algebra above is exact; this guard keeps the promise even if it were not.
-    while at - _ONE_MICROSECOND > now and price_at(s, at - _ONE_MICROSECOND) < price_cents:
-        at -= _ONE_MICROSECOND
-    while price_at(s, at) >= price_cents:
-        at += _ONE_MICROSECOND
-    return at
+    """Return the first drop instant within ±1 µs of `at`, checked with price_at."""
+    # The algebra is exact, so `at` should already be right; checking the neighbours
+    # costs three price computations and turns any slip into an error, not a wrong price.
+    for candidate in (at, at - _ONE_MICROSECOND, at + _ONE_MICROSECOND):
+        if _is_first_drop(s, candidate, now, price_cents):
+            return candidate
+    raise ArithmeticError(f"next drop after {now.isoformat()} not found near {at.isoformat()}")
 
 
 def next_drop(s: PriceSchedule, now: datetime) -> PricePoint | None:
     """Return the first instant after `now` with a lower price, or None if none remains."""
+    current = price_at(s, now)  # first, so that a bad schedule is reported even after E
     if now >= s.max_discount_at:
         return None
-    current = price_at(s, now)
     threshold = _drop_threshold(s, current)
     if threshold >= s.max_discount:  # already at the floor price
         return None

@@ -10,6 +10,7 @@ import os
 from datetime import UTC, datetime
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from marketplace import create_app
@@ -92,8 +93,21 @@ def db(app_ctx):
     _db.session.remove()
 
 
+class OwnContextClient(FlaskClient):
+    """A test client whose requests each get their own app context, as in production.
+
+    The `db` fixture keeps an app context open for the factories; without this, every
+    request would share its `g` (where Flask-Babel caches the locale) and its session.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = OwnContextClient
     return app.test_client()
 
 

@@ -1,0 +1,75 @@
+"""Words the storefront puts on offers: translated labels and times told the way people say them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import format_date, format_time, gettext
+
+from marketplace.catalog.queries import NIGHT_ENDS_AT
+from marketplace.timeutil import to_paris
+
+
+def discipline_labels() -> dict[str, str]:
+    """Discipline codes and their names in the current language, in menu order."""
+    # Plain gettext calls at request time: `pybabel extract` finds them with no extra keyword.
+    return {
+        "theatre": gettext("Theatre"),
+        "dance": gettext("Dance"),
+        "music": gettext("Music"),
+        "circus": gettext("Circus"),
+        "opera": gettext("Opera"),
+        "comedy": gettext("Comedy"),
+        "family": gettext("Family"),
+        "other": gettext("Other"),
+    }
+
+
+def when_labels() -> dict[str, str]:
+    """The curtain windows a spectator can pick, in the current language."""
+    return {
+        "tonight": gettext("Tonight"),
+        "tomorrow": gettext("Tomorrow"),
+        "weekend": gettext("Weekend"),
+        "all": gettext("All"),
+    }
+
+
+# Shows starting from this hour today are "tonight" rather than "today".
+EVENING_STARTS_AT_HOUR = 17
+
+
+def discipline_label(code: str) -> str:
+    """The translated name of a discipline code ("theatre" → "Théâtre")."""
+    return discipline_labels().get(code, code)
+
+
+def curtain_words(starts_at: datetime, now: datetime) -> str:
+    """When a show starts, as people say it: "ce soir 20:30", "demain 19:00", "sam. 22 nov. 20:30".
+
+    Today from 17:00 is "tonight"; after midnight but before 06:00, seen the evening
+    before, it is "late tonight" rather than "tomorrow".
+    """
+    local, local_now = to_paris(starts_at), to_paris(now)
+    clock = format_time(local, "short")
+    days_ahead = (local.date() - local_now.date()).days
+    if days_ahead == 0:
+        if local.hour >= EVENING_STARTS_AT_HOUR:
+            return gettext("tonight %(time)s", time=clock)
+        return gettext("today %(time)s", time=clock)
+    if days_ahead == 1:
+        if local.time() < NIGHT_ENDS_AT and local_now.hour >= EVENING_STARTS_AT_HOUR:
+            return gettext("late tonight %(time)s", time=clock)
+        return gettext("tomorrow %(time)s", time=clock)
+    return gettext("%(day)s %(time)s", day=format_date(local, "EEE d MMM"), time=clock)
+
+
+def drop_words(at: datetime, now: datetime, price: str) -> str:
+    """The next price drop: "prochaine baisse à 19:40 → 12,00 €" (minute rounded up)."""
+    # Rounded up, "at 19:41" is a promise kept: by then the price has dropped.
+    at = at.replace(second=0, microsecond=0) + timedelta(minutes=1) if (
+        at.second or at.microsecond) else at
+    if to_paris(at).date() == to_paris(now).date():
+        return gettext("next drop at %(time)s → %(price)s",
+                       time=format_time(to_paris(at), "short"), price=price)
+    return gettext("next drop %(moment)s → %(price)s", moment=curtain_words(at, now), price=price)

@@ -46,6 +46,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--buyers", type=int, default=500)
     parser.add_argument("--seats", type=int, default=40)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gunicorn worker (more than 1 selects gthread workers)")
     parser.add_argument("--db-connections", default="4,40",
                         help="concurrent connections for the raw database measurement: one "
                              "figure per value; the ratio uses the fastest (the harder bar)")
@@ -176,7 +178,8 @@ def main() -> None:
 
     port = free_port()
     server = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
+        [str(VENV_BIN / "gunicorn"), "-w", str(args.workers), "--threads", str(args.threads),
+         "-b", f"127.0.0.1:{port}",
          "--backlog", "2048", "--log-level", "warning", "wsgi:app"],
         cwd=ROOT, env=env)
     try:
@@ -218,7 +221,7 @@ def main() -> None:
     http_rate = len(results) / elapsed
 
     print(f"buyers: {args.buyers} (quantity 1–4, all at once); seats: {quantity}; "
-          f"gunicorn workers: {args.workers}")
+          f"gunicorn workers: {args.workers} × {args.threads} thread(s)")
     print(f"responses: {dict(sorted(statuses.items()))}; refusals: {codes}")
     print(f"seats held: {seats_granted} by {len(granted)} buyers "
           f"(release counter held={held}, active holds={active}, sold={sold})")

@@ -64,7 +64,9 @@ def _engine_options(config: dict) -> dict:
     if uri.startswith("sqlite"):
         # Several threads (and the test server) share the file; wait instead of failing.
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "pool_timeout": 10}
+    # No pre-ping: a dropped connection fails one request with a clean 503, and the pool
+    # replaces it; pinging would cost a round trip on every request of the hot path.
+    return {"pool_size": 10, "max_overflow": 20, "pool_timeout": 10}
 
 
 def _init_extensions(app: Flask) -> None:

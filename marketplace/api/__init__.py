@@ -8,9 +8,10 @@ from flask_wtf import CSRFProtect
 
 
 def register_api(app: Flask, api: Api, csrf: CSRFProtect) -> None:
+    from marketplace.api.holds import blp as holds_blp
     from marketplace.api.offers import blp as offers_blp
 
-    for blp in (offers_blp,):
+    for blp in (offers_blp, holds_blp):
         # Bearer tokens and anonymous JSON calls: no cookie session to forge, so no CSRF.
         csrf.exempt(blp)
         api.register_blueprint(blp, url_prefix="/api/v1")

@@ -16,7 +16,9 @@ class OutboundEmail(Base):
 
     __tablename__ = "outbound_emails"
     __table_args__ = (
-        CheckConstraint("status IN ('queued', 'sent', 'failed', 'outbox')", name="status_known"),
+        CheckConstraint(
+            "status IN ('queued', 'sending', 'sent', 'failed', 'outbox')", name="status_known"
+        ),
         Index("ix_outbound_emails_status_created", "status", "created_at"),
     )
 
@@ -29,6 +31,7 @@ class OutboundEmail(Base):
     status: Mapped[str] = mapped_column(String(20), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

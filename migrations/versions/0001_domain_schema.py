@@ -46,9 +46,10 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("status IN ('queued', 'sent', 'failed', 'outbox')", name=op.f('ck_outbound_emails_status_known')),
+    sa.CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed', 'outbox')", name=op.f('ck_outbound_emails_status_known')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbound_emails')),
     sa.UniqueConstraint('dedup_key', name=op.f('uq_outbound_emails_dedup_key'))
     )

@@ -20,6 +20,12 @@ from marketplace.extensions import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# One catalogue per side of the product; Flask-Babel merges them.
+TRANSLATION_DIRECTORIES = [
+    str(PROJECT_ROOT / "marketplace" / "translations"),
+    str(PROJECT_ROOT / "marketplace" / "checkout" / "translations"),
+    str(PROJECT_ROOT / "venues_portal" / "translations"),
+]
 
 
 def select_locale() -> str:
@@ -54,6 +60,9 @@ def create_app(config: dict | None = None) -> Flask:
     register_template_helpers(app)
 
     from marketplace.cli import register_cli
+    from marketplace.mail.delivery import init_mail_delivery
+
+    init_mail_delivery(app)
 
     register_cli(app)
     return app
@@ -80,8 +89,8 @@ def _init_extensions(app: Flask) -> None:
                      render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "venues_portal.login"
-    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(
-        PROJECT_ROOT / "marketplace" / "translations"))
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=";".join(TRANSLATION_DIRECTORIES))
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)

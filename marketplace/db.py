@@ -42,3 +42,17 @@ class UTCDateTime(TypeDecorator):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+
+
+def insert_once(session, model, values: dict, key: str) -> bool:
+    """INSERT a row unless one with the same unique `key` exists; True when this call inserted.
+
+    Used wherever something must happen exactly once (e-mails, webhooks, payment
+    events): the database's unique index decides, even between concurrent workers.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=[key])
+    return session.execute(statement.returning(getattr(model, key))).first() is not None

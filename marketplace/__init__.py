@@ -60,9 +60,9 @@ def create_app(config: dict | None = None) -> Flask:
     register_template_helpers(app)
 
     from marketplace.cli import register_cli
-    from marketplace.mail.delivery import init_mail_delivery
+    from marketplace.web.after_commit import init_after_commit_sending
 
-    init_mail_delivery(app)
+    init_after_commit_sending(app)
 
     register_cli(app)
     return app

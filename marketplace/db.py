@@ -44,7 +44,7 @@ class UTCDateTime(TypeDecorator):
 
 
 
-def insert_once(session, model, values: dict, key: str) -> bool:
+def insert_once(session, model, values: dict, key: str | tuple[str, ...]) -> bool:
     """INSERT a row unless one with the same unique `key` exists; True when this call inserted.
 
     Used wherever something must happen exactly once (e-mails, webhooks, payment
@@ -54,5 +54,6 @@ def insert_once(session, model, values: dict, key: str) -> bool:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=[key])
-    return session.execute(statement.returning(getattr(model, key))).first() is not None
+    keys = [key] if isinstance(key, str) else list(key)
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
+    return session.execute(statement.returning(getattr(model, keys[0]))).first() is not None

@@ -72,6 +72,10 @@ class Order(Base):
     payment_provider: Mapped[str] = mapped_column(String(20))
     payment_reference: Mapped[str | None] = mapped_column(String(200), index=True)
     new_to_venue: Mapped[bool | None] = mapped_column(Boolean)
+    # The buyer's entry in the selling venue's contact base, set when the order is paid.
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,164 @@
+"""Signed webhooks that carry each venue's contacts into its own tools.
+
+A delivery is recorded (once per `dedup_key`) in the transaction that caused it, sent
+after the commit, and retried with exponential backoff for 24 hours. The body is
+signed with HMAC-SHA256 over "<timestamp>.<body>" with the venue's secret, sent as
+`X-Kiosque-Signature: t=<timestamp>,v1=<hex digest>` (the receiver recomputes it and
+rejects old timestamps, which defeats replays).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from marketplace.catalog.models import Venue
+from marketplace.contacts.models import Contact, WebhookDelivery
+from marketplace.db import insert_once
+
+if TYPE_CHECKING:
+    from marketplace.orders.models import Order
+
+SIGNATURE_HEADER = "X-Kiosque-Signature"
+RETRY_FOR = timedelta(hours=24)
+FIRST_RETRY = timedelta(minutes=1)
+TIMEOUT_SECONDS = 5
+PENDING_IDS = "queued_webhooks"
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The signature header value for `body` sent at `timestamp` (Unix seconds)."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def contact_payload(contact: Contact, *, order: Order | None = None) -> dict:
+    """What a venue's system receives about one of its contacts."""
+    payload = {
+        "contact": {
+            "email": contact.email, "name": contact.name, "postcode": contact.postcode,
+            "birth_year": contact.birth_year, "source": contact.source, "stage": contact.stage,
+            "purchases": contact.purchases, "amount_cents": contact.amount_cents,
+            "disciplines": contact.disciplines or [],
+            "marketing_consent": contact.marketing_consent,
+            "consent_at": _iso(contact.consent_at), "consent_text": contact.consent_text,
+            "first_purchase_at": _iso(contact.first_purchase_at),
+            "last_purchase_at": _iso(contact.last_purchase_at),
+        },
+    }
+    if order is not None:
+        payload["order"] = {
+            "order_id": order.id, "status": order.status, "release_id": order.release_id,
+            "quantity": order.quantity, "unit_price_cents": order.unit_price_cents,
+            "total_cents": order.total_cents, "paid_at": _iso(order.paid_at),
+        }
+    return payload
+
+
+def queue_webhook(session: Session, venue: Venue, *, event: str, payload: dict,
+                  dedup_key: str, now: datetime) -> bool:
+    """Record a delivery to the venue's URL, if it has one; True when newly recorded."""
+    if not venue.webhook_url:
+        return False
+    body = {"event": event, "venue": venue.slug, "sent_for": dedup_key, **payload}
+    inserted = insert_once(session, WebhookDelivery, {
+        "venue_id": venue.id, "event": event, "dedup_key": dedup_key, "payload": body,
+        "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
+    }, key="dedup_key")
+    if inserted:
+        session.info.setdefault(PENDING_IDS, []).append(dedup_key)
+    return inserted
+
+
+def deliver_webhooks(engine: Engine, now: datetime, keys: list[str] | None = None,
+                     limit: int = 100) -> int:
+    """Try every due delivery (or those of `keys`); return how many the venues accepted."""
+    with Session(engine) as session:
+        due = (select(WebhookDelivery.id)
+               .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+               .order_by(WebhookDelivery.next_attempt_at))
+        if keys is not None:
+            due = due.where(WebhookDelivery.dedup_key.in_(keys))
+        ids = session.scalars(due.limit(limit)).all()
+        session.rollback()
+        return sum(_attempt(session, delivery_id, now) for delivery_id in ids)
+
+
+def resend(session: Session, venue: Venue, delivery_id: int, now: datetime) -> bool:
+    """Put one of the venue's deliveries back in line for an immediate try (portal button)."""
+    result = session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.venue_id == venue.id)
+        .values(status="pending", next_attempt_at=now, attempts=0, created_at=now)
+        .returning(WebhookDelivery.dedup_key)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if result is not None:
+        session.info.setdefault(PENDING_IDS, []).append(result.dedup_key)
+    return result is not None
+
+
+def next_attempt(created_at: datetime, attempts: int, now: datetime) -> datetime | None:
+    """When to try again after `attempts` failures: 1, 2, 4, 8 … minutes; None after 24 h."""
+    later = now + FIRST_RETRY * (2 ** max(attempts - 1, 0))
+    return later if later <= created_at + RETRY_FOR else None
+
+
+def _attempt(session: Session, delivery_id: int, now: datetime) -> bool:
+    # Claim by pushing next_attempt_at forward: a concurrent sender's UPDATE then misses.
+    claimed = session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
+               WebhookDelivery.next_attempt_at <= now)
+        .values(attempts=WebhookDelivery.attempts + 1,
+                next_attempt_at=now + timedelta(seconds=TIMEOUT_SECONDS * 3))
+        .returning(WebhookDelivery.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    session.commit()
+    if claimed is None:
+        return False
+    delivery = session.get(WebhookDelivery, delivery_id)
+    venue = session.get(Venue, delivery.venue_id)
+    status_code, error = _post(venue.webhook_url, venue.webhook_secret or "", delivery.payload,
+                               now)
+    delivery.last_status_code, delivery.last_error = status_code, error
+    if status_code is not None and 200 <= status_code < 300:
+        delivery.status, delivery.delivered_at = "delivered", now
+    else:
+        retry_at = next_attempt(delivery.created_at, delivery.attempts, now)
+        delivery.status = "pending" if retry_at else "failed"
+        delivery.next_attempt_at = retry_at or now
+    session.commit()
+    return delivery.status == "delivered"
+
+
+def _post(url: str | None, secret: str, payload: dict, now: datetime
+          ) -> tuple[int | None, str | None]:
+    if not url:
+        return None, "the venue has no webhook URL any more"
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json",
+        "User-Agent": "Kiosque-Webhook/1",
+        SIGNATURE_HEADER: sign(secret, int(now.timestamp()), body),
+    })
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            return response.status, None
+    except urllib.error.HTTPError as error:
+        return error.code, f"HTTP {error.code}"
+    except (OSError, ValueError) as error:
+        return None, str(error)[:500]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

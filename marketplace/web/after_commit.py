@@ -1,0 +1,56 @@
+"""Send what a transaction queued (e-mails, venue webhooks) right after it commits.
+
+Never before the commit, so nobody is told about something that was rolled back; and
+never in a way that could fail the request: anything not sent here is sent by the
+scheduler's retry jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from marketplace.contacts.webhooks import PENDING_IDS, deliver_webhooks
+from marketplace.mail.mailer import PENDING_KEYS, deliver_emails
+from marketplace.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def _after_commit(session: Session) -> None:
+    emails = session.info.pop(PENDING_KEYS, None)
+    webhooks = session.info.pop(PENDING_IDS, None)
+    if not has_app_context() or not (emails or webhooks):
+        return  # outside the app (a script): the scheduler's retry jobs send them
+    engine = session.get_bind()
+    if emails:
+        try:
+            deliver_emails(engine, current_app.config.get("SMTP_URL"), utcnow(), keys=emails)
+        except Exception:  # an e-mail problem must never undo or fail what was committed
+            log.exception("e-mail delivery after commit failed; the scheduler will retry")
+    if webhooks:
+        # A venue's slow server must never hold a buyer's checkout: post from a thread.
+        threading.Thread(target=_post_webhooks, args=(engine, webhooks), daemon=True,
+                         name="webhooks-after-commit").start()
+
+
+def _post_webhooks(engine, keys: list[str]) -> None:
+    try:
+        deliver_webhooks(engine, utcnow(), keys=keys)
+    except Exception:
+        log.exception("webhook delivery after commit failed; the scheduler will retry")
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(PENDING_KEYS, None)
+    session.info.pop(PENDING_IDS, None)
+
+
+def init_after_commit_sending(app: Flask) -> None:
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)

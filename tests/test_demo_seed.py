@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from marketplace.accounts.models import Membership, User
 from marketplace.catalog.models import DISCIPLINES, Performance, Show, Venue
 from marketplace.contacts.models import Contact
+from marketplace.contacts.stages import stage_for
 from marketplace.db import Base
 from marketplace.demo.plan import region_venues
 from marketplace.demo.seed import PASSWORDS, seed_demo
@@ -48,6 +49,7 @@ def assert_sales_add_up(session, now) -> None:
     charges = dict(session.execute(select(Payment.order_id, Payment.amount_cents)).all())
     events = set(session.scalars(select(PaymentEvent.order_id)))
     contacts = defaultdict(lambda: [0, 0, None, None])
+    purchase_times: dict = {}
     first_orders = {}
     for order in sorted(paid, key=lambda o: o.paid_at):
         release = releases[order.release_id]
@@ -59,6 +61,7 @@ def assert_sales_add_up(session, now) -> None:
         assert tickets[order.id] == order.quantity
         assert charges[order.id] == order.total_cents and order.id in events
         key = (order.venue_id, order.buyer_email.lower())
+        assert order.contact_id is not None
         assert order.new_to_venue is (key not in first_orders)
         first_orders.setdefault(key, order)
         history = contacts[key]
@@ -66,6 +69,7 @@ def assert_sales_add_up(session, now) -> None:
         history[1] += order.total_cents
         history[2] = history[2] or order.paid_at
         history[3] = order.paid_at
+        purchase_times.setdefault(key, []).append(order.paid_at)
     for release in releases.values():
         assert release.sold + release.held <= release.quantity
         assert release.sold == seats_paid[release.id]
@@ -77,7 +81,7 @@ def assert_sales_add_up(session, now) -> None:
         contact = stored[key]
         assert (contact.purchases, contact.amount_cents) == (purchases, amount)
         assert (contact.first_purchase_at, contact.last_purchase_at) == (first, last)
-        assert contact.stage == ("regular" if purchases > 1 else "first_time")
+        assert contact.stage == stage_for(purchase_times[key], now)
         assert not contact.marketing_consent or contact.consent_at and contact.consent_text
 
 

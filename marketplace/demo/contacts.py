@@ -2,33 +2,46 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from marketplace.contacts.models import Contact
+from marketplace.contacts.stages import stage_for
 from marketplace.demo.sales import SalesRows
+from marketplace.orders.models import Order
 
 _FOLDED = ("name", "postcode", "birth_year", "stage", "purchases", "amount_cents", "disciplines",
            "first_purchase_at", "last_purchase_at", "marketing_consent", "consent_at",
            "consent_text", "updated_at")
 
 
-def settle_contacts(session: Session, rows: SalesRows) -> int:
-    """Set each paid order's `new_to_venue` and upsert its buyer; return contacts created."""
+def settle_contacts(session: Session, rows: SalesRows, now: datetime) -> int:
+    """Set each paid order's `new_to_venue` and `contact_id`, upsert its buyer.
+
+    Returns how many contacts were created. Stages come from the same rule as live sales.
+    """
     paid = sorted((o for o in rows.orders if o["status"] == "paid"),
                   key=lambda o: (o["paid_at"], o["id"]))
     venue_ids = {o["venue_id"] for o in paid}
     existing = {(c.venue_id, c.email): c for c in session.scalars(
         select(Contact).where(Contact.venue_id.in_(venue_ids)))} if venue_ids else {}
     folded = {key: {name: getattr(c, name) for name in _FOLDED} for key, c in existing.items()}
+    times = {key: list(session.scalars(select(Order.paid_at).where(
+        Order.contact_id == c.id, Order.status == "paid"))) for key, c in existing.items()}
     created = {}
+    for order in rows.orders:
+        order["contact_id"] = None
     for order in paid:
         key = (order["venue_id"], order["buyer_email"].strip().lower())
         contact = folded.get(key) or created.get(key)
         order["new_to_venue"] = contact is None or not contact["purchases"]
         if contact is None:
             contact = created[key] = _new_contact(order)
+        times.setdefault(key, []).append(order["paid_at"])
         _fold(contact, order, rows.order_disciplines[order["id"]])
+        contact["stage"] = stage_for(times[key], now)
     for key, values in folded.items():
         if values["purchases"] != existing[key].purchases:
             for name, value in values.items():
@@ -38,6 +51,10 @@ def settle_contacts(session: Session, rows: SalesRows) -> int:
             {"venue_id": venue_id, "email": email, **values}
             for (venue_id, email), values in created.items()
         ])
+    ids = {(c.venue_id, c.email): c.id for c in session.scalars(
+        select(Contact).where(Contact.venue_id.in_(venue_ids)))} if venue_ids else {}
+    for order in paid:
+        order["contact_id"] = ids[(order["venue_id"], order["buyer_email"].strip().lower())]
     return len(created)
 
 
@@ -56,7 +73,6 @@ def _fold(contact: dict, order: dict, discipline: str) -> None:
     paid_at = order["paid_at"]
     contact["purchases"] += 1
     contact["amount_cents"] += order["total_cents"]
-    contact["stage"] = "regular" if contact["purchases"] >= 2 else "first_time"
     contact["first_purchase_at"] = min(filter(None, (contact["first_purchase_at"], paid_at)))
     contact["last_purchase_at"] = max(filter(None, (contact["last_purchase_at"], paid_at)))
     contact["name"], contact["postcode"] = order["buyer_name"], order["buyer_postcode"]

@@ -223,7 +223,7 @@ class _Seeder:
         release_ids = self._insert(Release, rows)
         for row in (*sales.holds, *sales.orders):  # the sales knew releases by position
             row["release_id"] = release_ids[row["release_id"]]
-        self.report.created["contacts"] += settle_contacts(self.session, sales)
+        self.report.created["contacts"] += settle_contacts(self.session, sales, self.anchor)
         for model, batch in ((Hold, sales.holds), (Order, sales.orders), (Ticket, sales.tickets),
                              (PaymentEvent, sales.payment_events), (Payment, sales.payments)):
             if batch:

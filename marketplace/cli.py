@@ -1,4 +1,4 @@
-"""Command line: `flask --app wsgi …` (demo seed, venue add, token issue).
+"""Command line: `flask --app wsgi …` (demo seed, venue add, token issue, scheduler).
 
 Each command is a request handler of its own: parse, call one service, commit once, print.
 Errors a user can make go to stderr with a non-zero exit; stdout carries only the result.
@@ -21,6 +21,7 @@ from marketplace.demo.seed import seed_demo
 from marketplace.demo.summary import summarize
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.scheduler.command import scheduler_command
 from marketplace.timeutil import utcnow
 
 demo_cli = AppGroup("demo", help="The demo region.")
@@ -32,6 +33,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(venue_cli)
     app.cli.add_command(token_cli)
+    app.cli.add_command(scheduler_command)
 
 
 @demo_cli.command("seed")

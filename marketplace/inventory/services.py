@@ -226,6 +226,22 @@ def sweep_expired_holds(session: Session, now: datetime, batch_size: int = _SWEE
             return expired
 
 
+def close_ended_releases(session: Session, now: datetime) -> int:
+    """Close the open releases whose sales window has ended; return how many (idempotent).
+
+    Sales already refuse holds after `sales_close_at`; this makes the state say so.
+    Holds taken before the close stay payable until they lapse.
+    """
+    with transaction(session):
+        closed = session.execute(
+            update(Release)
+            .where(Release.status == "open", Release.sales_close_at <= now)
+            .values(status="closed", updated_at=now)
+            .execution_options(**_NO_UPDATE_SYNC)
+        )
+    return closed.rowcount
+
+
 # Internals ------------------------------------------------------------------------------
 
 

@@ -1,0 +1,1 @@
+"""The scheduled jobs: one dedicated process runs them (`flask --app wsgi scheduler`)."""

@@ -1,0 +1,71 @@
+"""The jobs, as plain functions of (context, now) that return how much they did.
+
+Each is idempotent: run twice, or by two schedulers at once, it does the work once
+(guarded UPDATEs, unique keys on every e-mail and webhook).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import redis
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from marketplace.contacts.services import refresh_stages
+from marketplace.contacts.webhooks import deliver_webhooks
+from marketplace.inventory.services import close_ended_releases, sweep_expired_holds
+from marketplace.mail.mailer import deliver_emails
+
+
+@dataclass(frozen=True)
+class JobContext:
+    engine: Engine
+    smtp_url: str | None
+    redis_client: redis.Redis | None
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[JobContext, datetime], int]
+    every: timedelta
+    # Daily jobs run once per Paris day, from this hour on (claimed in job_runs).
+    daily_from_hour: int | None = None
+
+
+def sweep_holds(ctx: JobContext, now: datetime) -> int:
+    with Session(ctx.engine) as session:
+        return sweep_expired_holds(session, now)
+
+
+def close_releases(ctx: JobContext, now: datetime) -> int:
+    with Session(ctx.engine) as session:
+        return close_ended_releases(session, now)
+
+
+def send_emails(ctx: JobContext, now: datetime) -> int:
+    return deliver_emails(ctx.engine, ctx.smtp_url, now)
+
+
+def send_webhooks(ctx: JobContext, now: datetime) -> int:
+    return deliver_webhooks(ctx.engine, now)
+
+
+def refresh_contact_stages(ctx: JobContext, now: datetime) -> int:
+    with Session(ctx.engine) as session:
+        changed = refresh_stages(session, now)
+        session.commit()
+        return changed
+
+
+JOBS: tuple[Job, ...] = (
+    Job("sweep_holds", sweep_holds, every=timedelta(minutes=1)),
+    Job("close_releases", close_releases, every=timedelta(minutes=1)),
+    Job("send_emails", send_emails, every=timedelta(minutes=1)),
+    Job("send_webhooks", send_webhooks, every=timedelta(minutes=1)),
+    Job("refresh_contact_stages", refresh_contact_stages, every=timedelta(minutes=30),
+        daily_from_hour=4),
+)

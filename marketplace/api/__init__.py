@@ -15,3 +15,8 @@ def register_api(app: Flask, api: Api, csrf: CSRFProtect) -> None:
         # Bearer tokens and anonymous JSON calls: no cookie session to forge, so no CSRF.
         csrf.exempt(blp)
         api.register_blueprint(blp, url_prefix="/api/v1")
+
+    from marketplace.api.agency import blp as agency_blp
+
+    csrf.exempt(agency_blp)
+    api.register_blueprint(agency_blp, url_prefix="/api/v1/agency")

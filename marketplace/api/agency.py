@@ -1,0 +1,91 @@
+"""The agency's API: uptake across the region, aggregates only."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import marshmallow as ma
+from flask import Response
+from flask_smorest import Blueprint
+
+from marketplace.extensions import db
+from marketplace.timeutil import to_paris, utcnow
+from marketplace.uptake.queries import GROUPINGS, uptake, venue_postcode_locator
+from marketplace.web.auth import agency_token_required
+
+blp = Blueprint("agency_api", __name__, description="Uptake across the region (agency token)")
+
+MAX_PERIOD_DAYS = 731
+
+
+class UptakeQuerySchema(ma.Schema):
+    start = ma.fields.Date(data_key="from", metadata={
+        "description": "First Paris day, inclusive (default: 30 days before `to`)"})
+    end = ma.fields.Date(data_key="to", metadata={"description": "Last Paris day, inclusive "
+                                                                 "(default: today)"})
+    group_by = ma.fields.String(load_default="venue", validate=ma.validate.OneOf(GROUPINGS))
+    format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "csv")))
+
+    @ma.post_load
+    def default_period(self, data: dict, **_kwargs) -> dict:
+        data.setdefault("end", to_paris(utcnow()).date())
+        data.setdefault("start", data["end"] - timedelta(days=30))
+        if data["start"] > data["end"]:
+            raise ma.ValidationError("`from` must not be after `to`.", field_name="from")
+        if (data["end"] - data["start"]).days > MAX_PERIOD_DAYS:
+            raise ma.ValidationError("The period is at most two years.", field_name="from")
+        return data
+
+
+class UptakeRowSchema(ma.Schema):
+    group = ma.fields.String(metadata={
+        "description": "venue slug, discipline, ISO week (2026-W47) or postcode area (13)"})
+    released = ma.fields.Integer()
+    sold = ma.fields.Integer()
+    sell_through = ma.fields.Float(allow_none=True)
+    revenue_cents = ma.fields.Integer()
+    face_value_cents = ma.fields.Integer()
+    avg_discount_percent = ma.fields.Float(allow_none=True)
+    orders = ma.fields.Integer()
+    buyers = ma.fields.Integer()
+    new_to_venue_share = ma.fields.Float(allow_none=True, metadata={
+        "description": "null when the group has fewer than 10 buyers"})
+    under_30_share = ma.fields.Float(allow_none=True, metadata={
+        "description": "among buyers who gave a birth year; null under 10 buyers"})
+    median_buyer_distance_km = ma.fields.Float(allow_none=True, metadata={
+        "description": "null when the group has fewer than 10 buyers"})
+
+
+class UptakeSchema(ma.Schema):
+    start = ma.fields.Date(data_key="from")
+    end = ma.fields.Date(data_key="to")
+    group_by = ma.fields.String()
+    rows = ma.fields.List(ma.fields.Nested(UptakeRowSchema))
+
+
+@blp.get("/uptake")
+@blp.arguments(UptakeQuerySchema, location="query")
+@blp.response(200, UptakeSchema)
+@blp.doc(security=[{"bearerAuth": []}])
+@agency_token_required
+def get_uptake(query: dict):
+    """Released and sold seats, revenue, discounts and audiences, by group."""
+    rows = [row.as_dict() for row in uptake(
+        db.session, query["start"], query["end"], query["group_by"],
+        venue_postcode_locator(db.session))]
+    if query["format"] == "csv":
+        return _csv(rows, query)
+    return {**query, "rows": rows}
+
+
+def _csv(rows: list[dict], query: dict) -> Response:
+    out = io.StringIO()
+    out.write("\ufeff")  # a French spreadsheet opens UTF-8 cleanly with a BOM
+    writer = csv.DictWriter(out, fieldnames=list(UptakeRowSchema().fields), delimiter=";")
+    writer.writeheader()
+    writer.writerows(rows)
+    name = f"kiosque-uptake-{query['group_by']}-{query['start']}-{query['end']}.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

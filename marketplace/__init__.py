@@ -25,6 +25,7 @@ TRANSLATION_DIRECTORIES = [
     str(PROJECT_ROOT / "marketplace" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "checkout" / "translations"),
     str(PROJECT_ROOT / "venues_portal" / "translations"),
+    str(PROJECT_ROOT / "marketplace" / "privacy" / "translations"),
 ]
 
 
@@ -106,11 +107,13 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from marketplace.api import register_api
+    from marketplace.privacy.views import bp as privacy_bp
     from marketplace.storefront.views import bp as storefront_bp
     from marketplace.web.health import bp as health_bp
     from venues_portal import register_portal
 
     app.register_blueprint(health_bp)
     app.register_blueprint(storefront_bp)
+    app.register_blueprint(privacy_bp)
     register_api(app, rest_api, csrf)
     register_portal(app, rest_api, csrf)

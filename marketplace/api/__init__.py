@@ -20,3 +20,8 @@ def register_api(app: Flask, api: Api, csrf: CSRFProtect) -> None:
 
     csrf.exempt(agency_blp)
     api.register_blueprint(agency_blp, url_prefix="/api/v1/agency")
+
+    from marketplace.api.me import blp as me_blp
+
+    csrf.exempt(me_blp)
+    api.register_blueprint(me_blp, url_prefix="/api/v1")

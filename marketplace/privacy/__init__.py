@@ -1,0 +1,1 @@
+"""A spectator's data: what happens to it, and their access, consent and erasure pages."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
@@ -19,6 +21,22 @@ from marketplace.privacy.forms import ActionForm, AskLinkForm, EraseForm
 from marketplace.timeutil import utcnow
 
 bp = Blueprint("privacy", __name__)
+
+
+@bp.app_template_filter("from_iso")
+def from_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _order_statuses() -> dict[str, str]:
+    return {"pending": _("awaiting payment"), "paid": _("paid"), "cancelled": _("cancelled"),
+            "refunded": _("refunded")}
+
+
+def _data_page(email: str, token: str, erase_form: EraseForm, status: int = 200):
+    return render_template("privacy/data.html", data=data_about(db.session, email), token=token,
+                           action=ActionForm(), erase_form=erase_form,
+                           order_statuses=_order_statuses()), status
 
 
 @bp.get("/confidentialite")
@@ -40,8 +58,7 @@ def ask_link():
 @bp.get("/mes-donnees/<token>")
 def show(token: str):
     email = email_from_token(current_app.config["SECRET_KEY"], token, utcnow())
-    return render_template("privacy/data.html", data=data_about(db.session, email),
-                           token=token, action=ActionForm(), erase_form=EraseForm())
+    return _data_page(email, token, EraseForm())
 
 
 @bp.post("/mes-donnees/<token>/consentement/<venue_slug>")
@@ -60,8 +77,7 @@ def erase_all(token: str):
     email = email_from_token(current_app.config["SECRET_KEY"], token, now)
     form = EraseForm()
     if not form.validate_on_submit():
-        return render_template("privacy/data.html", data=data_about(db.session, email),
-                               token=token, action=ActionForm(), erase_form=form), 422
+        return _data_page(email, token, form, 422)
     erase(db.session, email, now)
     return render_template("privacy/erased.html")
 

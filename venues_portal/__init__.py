@@ -8,7 +8,26 @@ from flask_wtf import CSRFProtect
 
 
 def register_portal(app: Flask, api: Api, csrf: CSRFProtect) -> None:
+    from marketplace.extensions import login_manager
+    from venues_portal import api_door  # noqa: F401  (its routes join the venue API)
     from venues_portal.api import blp as venue_api_blp
+    from venues_portal.blueprint import bp
+    from venues_portal.views import load_views
 
-    csrf.exempt(venue_api_blp)
+    load_views()
+    app.register_blueprint(bp)
+    csrf.exempt(venue_api_blp)  # bearer tokens, no cookie session: nothing to forge
     api.register_blueprint(venue_api_blp, url_prefix="/api/v1/venue")
+    if "bearerAuth" not in api.spec.components.security_schemes:
+        api.spec.components.security_scheme("bearerAuth", {
+            "type": "http", "scheme": "bearer",
+            "description": "A venue token (created in the portal, API tokens) or an "
+                           "agency token"})
+
+    # The "stay logged in" cookie is as guarded as the session cookie (HttpOnly, SameSite,
+    # Secure over https: marketplace.config). Session protection stays "basic": "strong"
+    # would log door staff out each time their phone changes network (and IP address).
+    login_manager.login_message = None
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("REMEMBER_COOKIE_DURATION", 14 * 24 * 3600)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import g
+from flask import Response, g, stream_with_context
 from flask_smorest import Blueprint
 
 from marketplace.catalog.performances import create_performance
+from marketplace.contacts.exports import api_csv, api_record
+from marketplace.contacts.queries import all_contacts_since, contacts_since
 from marketplace.extensions import db
 from marketplace.inventory.models import Release
 from marketplace.inventory.services import (
@@ -31,6 +33,9 @@ from marketplace.pricing import (
 from marketplace.timeutil import utcnow
 from marketplace.web.auth import venue_token_required
 from venues_portal.schemas import (
+    CONTACTS_EXAMPLE,
+    ContactsPageSchema,
+    ContactsQuerySchema,
     CreatedSchema,
     PerformanceCreateSchema,
     QuantityChangeSchema,
@@ -114,6 +119,42 @@ def post_withdraw(release_id: int):
     now = utcnow()
     release = withdraw_release(db.session, g.api_venue, release_id, now)
     return release_body(release, count_seats(db.session, release.id, now), now)
+
+
+@blp.get("/contacts")
+@venue_token_required
+@blp.arguments(ContactsQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, ContactsPageSchema, example=CONTACTS_EXAMPLE)
+@blp.doc(security=BEARER, responses={"200": {"content": {"text/csv": {"schema": {
+    "type": "string", "description": "format=csv: the same fields, one contact a line"}}}}})
+def get_contacts(updated_since: datetime | None, format: str, page: int | None,
+                 per_page: int | None):
+    """The venue's contacts (its buyers on Kiosque) created or changed since an instant.
+
+    Pull with `updated_since` = the `as_of` of your previous pull. Contacts come by id,
+    so one that changes while you walk the pages may come twice (its `id` and `email`
+    are stable) but none is skipped. Use `marketing_consent` before any marketing.
+    `format=csv` gives every contact in one file unless `page` or `per_page` is given.
+    """
+    venue, now = g.api_venue, utcnow()
+    if format == "csv" and page is None and per_page is None:
+        return _contacts_csv(all_contacts_since(db.session, venue, updated_since), now)
+    found = contacts_since(db.session, venue, updated_since, page=page or 1,
+                           per_page=per_page or 100)
+    if format == "csv":
+        response = _contacts_csv(iter(found.contacts), now)
+        if found.next_page:
+            response.headers["X-Next-Page"] = str(found.next_page)
+        return response
+    return {"contacts": [api_record(c) for c in found.contacts], "next_page": found.next_page,
+            "as_of": now}
+
+
+def _contacts_csv(contacts, now: datetime) -> Response:
+    name = f"kiosque-contacts-{g.api_venue.slug}-{now.strftime('%Y%m%dT%H%M%SZ')}.csv"
+    return Response(stream_with_context(api_csv(contacts)), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store",
+        "X-As-Of": now.isoformat()})
 
 
 def release_body(release: Release, counts: SeatCounts, now: datetime) -> dict:

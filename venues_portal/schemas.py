@@ -126,3 +126,174 @@ class ReleaseSchema(ma.Schema):
     next_price_cents = ma.fields.Integer(allow_none=True)
     schedule = ma.fields.List(ma.fields.Nested(ReleasePricePointSchema), required=True, metadata={
         "description": "The upcoming price drops"})
+
+
+# Sales and check-ins -------------------------------------------------------------------
+
+
+class SalesQuerySchema(ma.Schema):
+    since = _instant("Orders paid, refunded or cancelled at or after this instant; "
+                     "default: all", load_default=None)
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100_000))
+    per_page = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=500))
+
+
+class BuyerSchema(ma.Schema):
+    name = ma.fields.String(allow_none=True)
+    email = ma.fields.String(allow_none=True)
+    postcode = ma.fields.String(allow_none=True)
+
+
+class SaleTicketSchema(ma.Schema):
+    code = ma.fields.String(required=True, metadata={
+        "description": "What the ticket's QR code holds; POST /venue/checkins takes it"})
+    checked_in_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class SaleSchema(ma.Schema):
+    order_id = ma.fields.String(required=True)
+    performance_id = ma.fields.Integer(required=True)
+    release_id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True, metadata={
+        "enum": ["paid", "refunded", "cancelled"]})
+    quantity = ma.fields.Integer(required=True)
+    unit_price_cents = ma.fields.Integer(required=True)
+    total_cents = ma.fields.Integer(required=True)
+    face_price_cents = ma.fields.Integer(required=True)
+    discount_percent = ma.fields.Integer(required=True)
+    paid_at = ma.fields.AwareDateTime(required=True)
+    refunded_at = ma.fields.AwareDateTime(allow_none=True)
+    cancelled_at = ma.fields.AwareDateTime(allow_none=True)
+    buyer = ma.fields.Nested(BuyerSchema, required=True, metadata={
+        "description": "The venue's own customer (null fields once the buyer was erased)"})
+    tickets = ma.fields.List(ma.fields.Nested(SaleTicketSchema), required=True)
+
+
+class SalesPageSchema(ma.Schema):
+    sales = ma.fields.List(ma.fields.Nested(SaleSchema), required=True)
+    next_page = ma.fields.Integer(allow_none=True, metadata={
+        "description": "The page to ask for next, null on the last page"})
+
+
+SALES_EXAMPLE = {
+    "sales": [{
+        "order_id": "Yq3n0V5mJ2bqk8Jd1xP9eA", "performance_id": 412, "release_id": 977,
+        "status": "paid", "quantity": 2, "unit_price_cents": 1450, "total_cents": 2900,
+        "face_price_cents": 2500, "discount_percent": 42,
+        "paid_at": "2026-11-20T18:04:11+00:00", "refunded_at": None, "cancelled_at": None,
+        "buyer": {"name": "Camille Martin", "email": "camille.martin@example.org",
+                  "postcode": "13006"},
+        "tickets": [{"code": "q8QzF3n2bS0wQy1mW7dJvA", "checked_in_at": None},
+                    {"code": "Jx0pLk4t9BvY2cR6nQ1sZg", "checked_in_at": None}],
+    }],
+    "next_page": None,
+}
+
+
+class CheckinInputSchema(ma.Schema):
+    code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500),
+                            metadata={"description": "The ticket code (or the ticket link) "
+                                                     "read from the QR code"})
+
+
+class CheckinTicketSchema(ma.Schema):
+    code = ma.fields.String(required=True)
+    performance_id = ma.fields.Integer(required=True)
+    show_title = ma.fields.String(required=True)
+    starts_at = ma.fields.AwareDateTime(required=True)
+    category = ma.fields.String(required=True)
+    buyer_name = ma.fields.String(allow_none=True)
+    seat_number = ma.fields.Integer(metadata={"description": "This ticket is seat n of `seats`"})
+    seats = ma.fields.Integer()
+
+
+class CheckinSchema(ma.Schema):
+    status = ma.fields.String(required=True, metadata={"enum": ["ok"]})
+    checked_in_at = ma.fields.AwareDateTime(required=True)
+    ticket = ma.fields.Nested(CheckinTicketSchema, required=True)
+
+
+_TICKET_EXAMPLE = {
+    "code": "q8QzF3n2bS0wQy1mW7dJvA", "performance_id": 412, "show_title": "Le Misanthrope",
+    "starts_at": "2026-11-20T19:30:00+00:00", "category": "Placement libre",
+    "buyer_name": "Camille Martin", "seat_number": 1, "seats": 2,
+}
+CHECKIN_INPUT_EXAMPLE = {"code": "q8QzF3n2bS0wQy1mW7dJvA"}
+CHECKIN_OK_EXAMPLE = {"status": "ok", "checked_in_at": "2026-11-20T19:12:40+00:00",
+                      "ticket": _TICKET_EXAMPLE}
+CHECKIN_ALREADY_EXAMPLE = {
+    "error": "already_checked_in",
+    "message": "This ticket was already scanned at 20:12 by Nadia Haddad.",
+    "checked_in_at": "2026-11-20T19:12:40+00:00", "checked_in_by": "Nadia Haddad",
+    "ticket": _TICKET_EXAMPLE,
+}
+CHECKIN_UNKNOWN_EXAMPLE = {"error": "unknown_ticket",
+                           "message": "No ticket has this code."}
+CHECKIN_OTHER_VENUE_EXAMPLE = {"error": "other_venue",
+                               "message": "This ticket is for another venue."}
+
+
+# Contacts ------------------------------------------------------------------------------
+
+
+class ContactsQuerySchema(ma.Schema):
+    updated_since = _instant("Contacts created or changed at or after this instant; "
+                             "default: all", load_default=None)
+    format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "csv")),
+                              metadata={"description": "json (paginated) or csv (UTF-8 with "
+                                                       "BOM, `;`; every contact unless `page` "
+                                                       "or `per_page` is given)"})
+    page = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=100_000),
+                             metadata={"description": "Default: 1"})
+    per_page = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=500),
+                                 metadata={"description": "Default: 100"})
+
+
+class ContactSchema(ma.Schema):
+    id = ma.fields.Integer(required=True, metadata={"description": "Stable within the venue"})
+    email = ma.fields.String(required=True, metadata={
+        "description": "Trimmed and lower-cased: unique within the venue"})
+    name = ma.fields.String(required=True)
+    postcode = ma.fields.String(required=True)
+    birth_year = ma.fields.Integer(allow_none=True)
+    source = ma.fields.String(required=True, metadata={"enum": ["kiosque"]})
+    stage = ma.fields.String(required=True, metadata={
+        "enum": ["contact", "first_time", "regular", "lapsed"],
+        "description": "regular: 3 purchases or more in 12 months; lapsed: none in 12 months"})
+    purchases = ma.fields.Integer(required=True, metadata={"description": "Paid orders"})
+    amount_cents = ma.fields.Integer(required=True)
+    disciplines = ma.fields.List(ma.fields.String(), required=True)
+    marketing_consent = ma.fields.Boolean(required=True, metadata={
+        "description": "Opted in to the venue's news (unticked by default at checkout)"})
+    consent_at = ma.fields.AwareDateTime(allow_none=True, metadata={
+        "description": "When consent was given (or withdrawn, when marketing_consent is false)"})
+    consent_text = ma.fields.String(allow_none=True, metadata={
+        "description": "The words the buyer ticked"})
+    first_purchase_at = ma.fields.AwareDateTime(allow_none=True)
+    last_purchase_at = ma.fields.AwareDateTime(allow_none=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    updated_at = ma.fields.AwareDateTime(required=True)
+
+
+class ContactsPageSchema(ma.Schema):
+    contacts = ma.fields.List(ma.fields.Nested(ContactSchema), required=True)
+    next_page = ma.fields.Integer(allow_none=True, metadata={
+        "description": "The page to ask for next, null on the last page"})
+    as_of = ma.fields.AwareDateTime(required=True, metadata={
+        "description": "When this answer was made: pass it as `updated_since` next time"})
+
+
+CONTACTS_EXAMPLE = {
+    "contacts": [{
+        "id": 5812, "email": "camille.martin@example.org", "name": "Camille Martin",
+        "postcode": "13006", "birth_year": 1994, "source": "kiosque", "stage": "first_time",
+        "purchases": 1, "amount_cents": 2900, "disciplines": ["theatre"],
+        "marketing_consent": True, "consent_at": "2026-11-20T18:04:11+00:00",
+        "consent_text": "J'accepte de recevoir la programmation de La Criée.",
+        "first_purchase_at": "2026-11-20T18:04:11+00:00",
+        "last_purchase_at": "2026-11-20T18:04:11+00:00",
+        "created_at": "2026-11-20T18:04:11+00:00", "updated_at": "2026-11-20T18:04:11+00:00",
+    }],
+    "next_page": None,
+    "as_of": "2026-11-20T18:30:00+00:00",
+}

@@ -7,8 +7,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.accounts.models import ApiToken, hash_token
+from marketplace.accounts.access import can
+from marketplace.accounts.models import ApiToken, User, hash_token
 from marketplace.catalog.models import Venue
+from marketplace.errors import Forbidden, NotFound
+from marketplace.inventory.locking import transaction
+from marketplace.validation import text
 
 
 def issue_token(session: Session, *, venue: Venue | None, label: str = "",
@@ -40,3 +44,40 @@ def find_token(session: Session, token: str, scope: str) -> ApiToken | None:
     if api_token.venue is not None and api_token.venue.status != "active":
         return None
     return api_token
+
+
+def venue_tokens(session: Session, venue: Venue) -> list[ApiToken]:
+    """The venue's tokens, live ones first, newest first."""
+    return list(session.scalars(
+        select(ApiToken).where(ApiToken.scope == "venue", ApiToken.venue_id == venue.id)
+        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc(),
+                  ApiToken.id.desc())))
+
+
+def create_venue_token(session: Session, venue: Venue, *, actor: User, label: object,
+                       now: datetime) -> str:
+    """A manager names and creates a token for the venue's system; return it (shown once)."""
+    _require_manager(actor, venue)
+    label = text(label, "label", "The name of the token", 200, required=True)
+    with transaction(session):
+        token = issue_token(session, venue=venue, label=label, now=now)
+    return token
+
+
+def revoke_token(session: Session, venue: Venue, *, actor: User, token_id: object,
+                 now: datetime) -> ApiToken:
+    """Stop a token of the venue from working, at once and for good (idempotent)."""
+    _require_manager(actor, venue)
+    with transaction(session):
+        api_token = (session.get(ApiToken, token_id)
+                     if isinstance(token_id, int) and not isinstance(token_id, bool) else None)
+        if api_token is None or api_token.venue_id != venue.id:
+            raise NotFound("The venue has no such token.", code="unknown_token")
+        if api_token.revoked_at is None:
+            api_token.revoked_at = now
+    return api_token
+
+
+def _require_manager(user: User, venue: Venue) -> None:
+    if not can(user, venue.id, "manage"):
+        raise Forbidden("Only a manager of the venue can manage its API tokens.")

@@ -1,0 +1,58 @@
+"""Forgotten passwords: a signed link by e-mail, valid two hours and once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from marketplace.accounts.authentication import check_new_password, find_user
+from marketplace.accounts.mail import ComposeEmail
+from marketplace.accounts.models import User
+from marketplace.accounts.signed_links import linked_user, make_link_token
+from marketplace.errors import ValidationFailed
+from marketplace.inventory.locking import transaction
+from marketplace.mail.mailer import queue_email
+
+PURPOSE = "password-reset"
+RESET_LINK_LIFETIME = timedelta(hours=2)
+
+
+def request_password_reset(session: Session, email: object, *, secret: str, now: datetime,
+                           compose: ComposeEmail) -> None:
+    """E-mail a reset link if an active account has this address; say nothing either way."""
+    user = find_user(session, email)
+    if user is None or not user.active:
+        return
+    token = make_link_token(secret, PURPOSE, user, now)
+    message = compose("password_reset", user=user, token=token,
+                      valid_hours=int(RESET_LINK_LIFETIME.total_seconds() // 3600))
+    with transaction(session):
+        queue_email(session, dedup_key=f"password-reset:{user.id}:{now.timestamp():.0f}",
+                    to=user.email, subject=message.subject, body_text=message.text,
+                    body_html=message.html, now=now)
+
+
+def reset_link_user(session: Session, token: str, *, secret: str, now: datetime) -> User:
+    """The person a live reset link is for, else InvalidLink."""
+    return linked_user(session, secret, PURPOSE, token, now, RESET_LINK_LIFETIME)
+
+
+def reset_password(session: Session, token: str, password: object, *, secret: str,
+                   now: datetime) -> User:
+    """Set a new password through a reset link; the link stops working at once."""
+    user = reset_link_user(session, token, secret=secret, now=now)
+    password = check_new_password(password)
+    with transaction(session):
+        user.set_password(password)
+    return user
+
+
+def change_password(session: Session, user: User, current: object, new: object) -> User:
+    """A logged-in person changes their password, giving the current one first."""
+    if not isinstance(current, str) or not user.check_password(current):
+        raise ValidationFailed("The current password is not right.", field="current_password")
+    new = check_new_password(new, field="new_password")
+    with transaction(session):
+        user.set_password(new)
+    return user

@@ -1,0 +1,103 @@
+"""Addresses to coordinates: geopy's Nominatim behind a small interface, results kept.
+
+Every answer is stored in `geocoded_places` under its normalised query, so an address is
+asked once; Nominatim's usage policy (one request a second, a real user agent) is
+respected by geopy's RateLimiter. Tests inject a fake `Geocoder`, never the network.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marketplace.catalog.models import GeocodedPlace
+from marketplace.db import insert_once
+
+log = logging.getLogger(__name__)
+
+QUERY_MAX_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class GeoPoint:
+    lat: float
+    lng: float
+    label: str = ""
+
+
+class GeocodingUnavailable(Exception):
+    """The geocoding service did not answer (no network, timeout, refused)."""
+
+
+class Geocoder(Protocol):
+    def geocode(self, query: str) -> GeoPoint | None:
+        """The best match for a free-text query, None when nothing matches.
+
+        Raises GeocodingUnavailable when the service cannot be asked.
+        """
+
+
+class NominatimGeocoder:
+    """OpenStreetMap's Nominatim through geopy, one request a second at most, France only."""
+
+    def __init__(self, user_agent: str, timeout: float = 5.0) -> None:
+        from geopy.extra.rate_limiter import RateLimiter
+        from geopy.geocoders import Nominatim
+
+        self._nominatim = Nominatim(user_agent=user_agent, timeout=timeout)
+        self._geocode = RateLimiter(self._nominatim.geocode, min_delay_seconds=1.0,
+                                    max_retries=1, swallow_exceptions=False)
+
+    def geocode(self, query: str) -> GeoPoint | None:
+        from geopy.exc import GeopyError
+
+        try:
+            location = self._geocode(query, country_codes="fr", exactly_one=True)
+        except GeopyError as error:
+            raise GeocodingUnavailable(str(error)) from error
+        if location is None:
+            return None
+        return GeoPoint(lat=location.latitude, lng=location.longitude, label=location.address)
+
+
+class OfflineGeocoder:
+    """The geocoder of a machine without network (tests, when none is injected)."""
+
+    def geocode(self, query: str) -> GeoPoint | None:
+        raise GeocodingUnavailable("geocoding is off on this machine")
+
+
+def normalise_query(query: str) -> str:
+    """The cache key of a query: lower case, single spaces, at most 200 characters."""
+    return " ".join(query.lower().split())[:QUERY_MAX_LENGTH]
+
+
+def locate(session: Session, geocoder: Geocoder, query: str, now: datetime) -> GeoPoint | None:
+    """Coordinates of `query`, from the stored answers or the geocoder (whose answer is stored).
+
+    None when nothing matches or the service is unavailable: the caller keeps what it had.
+    Writes in the caller's transaction (flush only).
+    """
+    key = normalise_query(query)
+    if not key:
+        return None
+    known = session.scalar(select(GeocodedPlace).where(GeocodedPlace.query == key))
+    if known is not None:
+        return GeoPoint(lat=known.lat, lng=known.lng, label=known.label)
+    try:
+        point = geocoder.geocode(query)
+    except GeocodingUnavailable as error:
+        log.info("geocoding unavailable for %r: %s", key, error)
+        return None
+    if point is None or not (-90 <= point.lat <= 90 and -180 <= point.lng <= 180):
+        return None
+    insert_once(session, GeocodedPlace, {
+        "query": key, "label": (point.label or query)[:300], "lat": point.lat,
+        "lng": point.lng, "created_at": now,
+    }, key="query")
+    return point

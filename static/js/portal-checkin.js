@@ -1,0 +1,71 @@
+/* The door page: the camera scanner (html5-qrcode) feeding the code form, and feedback.
+   Typing the code (or a keyboard-like handheld scanner) works without any of this. */
+(function () {
+  "use strict";
+
+  // The ticket stays in front of the camera for a while: the same code seen again within
+  // this is not sent again (its answer stays on screen). Typing it sends it anyway.
+  var REPEAT_IGNORED_MS = 10000;
+  var form = document.getElementById("checkin-form");
+  var input = document.getElementById("checkin-code");
+  if (!form || !input) return;
+
+  // After each answer: empty the field for the next ticket, and buzz (long when refused).
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id !== "checkin-answer") return;
+    var answer = event.detail.target.querySelector("[data-outcome]");
+    var outcome = answer ? answer.dataset.outcome : "";
+    if (navigator.vibrate) navigator.vibrate(outcome === "ok" ? 80 : [200, 80, 200]);
+    input.value = "";
+    if (!scanning) input.focus();
+  });
+
+  var toggle = document.getElementById("scanner-toggle");
+  var panel = document.getElementById("scanner");
+  var statusLine = document.getElementById("scanner-status");
+  var scanner = null;
+  var scanning = false;
+  var last = { code: "", at: 0 };
+
+  if (!toggle || !panel || !window.Html5Qrcode || !navigator.mediaDevices) return;
+  toggle.hidden = false;
+
+  function onCode(text) {
+    var now = Date.now();
+    if (text === last.code && now - last.at < REPEAT_IGNORED_MS) return;
+    last = { code: text, at: now };
+    input.value = text;
+    form.requestSubmit();
+  }
+
+  function start() {
+    panel.hidden = false;
+    scanner = scanner || new window.Html5Qrcode("qr-reader", { verbose: false });
+    scanner.start({ facingMode: "environment" }, { fps: 10, qrbox: { width: 240, height: 240 } },
+      onCode, function () {})
+      .then(function () {
+        scanning = true;
+        statusLine.textContent = "";
+        toggle.textContent = toggle.dataset.stop;
+      })
+      .catch(function (error) {
+        // No camera, or permission refused: say so and leave the typed code to do the job.
+        statusLine.textContent = String(error);
+        scanning = false;
+        toggle.textContent = toggle.dataset.start;
+      });
+  }
+
+  function stop() {
+    if (!scanner) return;
+    scanner.stop().finally(function () {
+      scanning = false;
+      panel.hidden = true;
+      toggle.textContent = toggle.dataset.start;
+    });
+  }
+
+  toggle.addEventListener("click", function () {
+    if (scanning) stop(); else start();
+  });
+})();

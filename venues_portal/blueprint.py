@@ -1,0 +1,28 @@
+"""The portal blueprint (/portal): every page module adds its routes to this one object."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint
+from flask_babel import format_date
+
+from venues_portal.labels import (
+    discipline_label,
+    order_status_label,
+    release_status_label,
+    role_label,
+)
+
+bp = Blueprint("venues_portal", __name__, url_prefix="/portal")
+
+bp.add_app_template_filter(discipline_label, "portal_discipline")
+bp.add_app_template_filter(role_label, "role_label")
+bp.add_app_template_filter(release_status_label, "release_status")
+bp.add_app_template_filter(order_status_label, "order_status")
+
+
+@bp.app_template_filter("portal_day")
+def portal_day(day: date) -> str:
+    """A calendar day as people write it: "vendredi 20 novembre"."""
+    return format_date(day, "EEEE d MMMM")

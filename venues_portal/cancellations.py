@@ -1,0 +1,15 @@
+"""Cancelling a performance and refunding an order go through the checkout's services."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from marketplace.orders.cancellation import cancel_performance, refund_order
+from marketplace.orders.payments import gateway_for
+
+__all__ = ["cancel_performance", "payment_gateway", "refund_order"]
+
+
+def payment_gateway():
+    """The payment gateway of this deployment (refunds go back the way the money came)."""
+    return gateway_for(current_app.config)

@@ -1,0 +1,98 @@
+"""A venue's public profile: address (located on save), access, transport, contact, webhook."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from marketplace.accounts.access import can
+from marketplace.accounts.authentication import check_email
+from marketplace.accounts.models import User
+from marketplace.catalog.geocoding import Geocoder, locate
+from marketplace.catalog.models import Venue
+from marketplace.catalog.services import check_venue_fields
+from marketplace.errors import Forbidden, ValidationFailed
+from marketplace.inventory.locking import transaction
+from marketplace.validation import text
+
+NOTE_MAX_LENGTH = 2000
+# Moving the pin by less than this (about a centimetre) is not moving it.
+COORDINATE_EPSILON = 1e-7
+
+NOT_NEEDED, LOCATED, NOT_FOUND, MOVED_BY_HAND = "not_needed", "located", "not_found", "by_hand"
+
+
+@dataclass(frozen=True)
+class ProfileSaved:
+    venue: Venue
+    position: str  # NOT_NEEDED, LOCATED, NOT_FOUND (coordinates kept) or MOVED_BY_HAND
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(24)
+
+
+def update_venue_profile(session: Session, venue: Venue, *, actor: User,
+                         fields: Mapping[str, Any], geocoder: Geocoder,
+                         now: datetime) -> ProfileSaved:
+    """Save the profile. A changed address is located anew unless the pin was moved by hand."""
+    if not can(actor, venue.id, "manage"):
+        raise Forbidden("Only a manager of the venue can change its profile.")
+    checked = check_venue_fields(name=fields.get("name"), city=fields.get("city"),
+                                 postcode=fields.get("postcode"), lat=fields.get("lat"),
+                                 lng=fields.get("lng"), address=fields.get("address"))
+    values = {
+        "step_free_access": bool(fields.get("step_free_access")),
+        "access_notes": text(fields.get("access_notes"), "access_notes", "The access notes",
+                             NOTE_MAX_LENGTH),
+        "transport_notes": text(fields.get("transport_notes"), "transport_notes",
+                                "The transport notes", NOTE_MAX_LENGTH),
+        "getting_home_notes": text(fields.get("getting_home_notes"), "getting_home_notes",
+                                   "The getting-home notes", NOTE_MAX_LENGTH),
+        "phone": text(fields.get("phone"), "phone", "The phone number", 40),
+        "email": check_email(fields["email"]) if fields.get("email") else "",
+        "website": _web_address(fields.get("website"), "website", 300),
+        **_webhook(venue, fields),
+    }
+    lat, lng = checked.lat, checked.lng
+    moved = (abs(lat - venue.lat) > COORDINATE_EPSILON
+             or abs(lng - venue.lng) > COORDINATE_EPSILON)
+    readdressed = ((checked.address, checked.postcode, checked.city)
+                   != (venue.address, venue.postcode, venue.city))
+    position = MOVED_BY_HAND if moved else NOT_NEEDED
+    with transaction(session):
+        if readdressed and not moved:
+            query = ", ".join(p for p in (checked.address,
+                                          f"{checked.postcode} {checked.city}") if p)
+            point = locate(session, geocoder, query, now)
+            if point is None:
+                position = NOT_FOUND
+            else:
+                lat, lng, position = point.lat, point.lng, LOCATED
+        venue.name, venue.city, venue.postcode = checked.name, checked.city, checked.postcode
+        venue.address, venue.lat, venue.lng = checked.address, lat, lng
+        for name, value in values.items():
+            setattr(venue, name, value)
+    return ProfileSaved(venue=venue, position=position)
+
+
+def _web_address(value: object, field: str, max_length: int) -> str:
+    url = text(value, field, "The address", max_length)
+    if url and not url.startswith(("https://", "http://")):
+        raise ValidationFailed("A web address starts with https:// or http://.", field=field)
+    return url
+
+
+def _webhook(venue: Venue, fields: Mapping[str, Any]) -> dict[str, str | None]:
+    url = _web_address(fields.get("webhook_url"), "webhook_url", 500) or None
+    if url is None:
+        return {"webhook_url": None, "webhook_secret": venue.webhook_secret}
+    secret = venue.webhook_secret
+    if fields.get("new_webhook_secret") or not secret:
+        secret = new_webhook_secret()
+    return {"webhook_url": url, "webhook_secret": secret}

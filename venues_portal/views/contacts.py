@@ -1,0 +1,106 @@
+"""The venue's contact base: search and segments, a contact's history, the two exports.
+
+Managers only: these are people's names and addresses (the box office follows sales and
+scans tickets, it has no need of the whole base). The marketing export and the full
+customer file are two distinct links with two distinct file names, so that nobody sends
+a newsletter to people who did not ask for it by picking the wrong one.
+"""
+
+from __future__ import annotations
+
+from flask import Response, render_template, request, stream_with_context
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from marketplace.contacts.exports import portal_csv
+from marketplace.contacts.queries import (
+    DEEP_DISCOUNT_PERCENT,
+    base_figures,
+    contact_history,
+    export_contacts,
+    find_contacts,
+    parse_filter,
+    venue_contact,
+)
+from marketplace.extensions import db, htmx
+from marketplace.timeutil import to_paris, utcnow
+from marketplace.web.templating import render_page_or_fragment
+from venues_portal.access import venue_page
+from venues_portal.blueprint import bp
+from venues_portal.labels import discipline_labels
+from venues_portal.navigation import MenuEntry, add_menu_entry
+
+add_menu_entry(MenuEntry("venues_portal.contacts", _l("Contacts"), "manage", (
+    "venues_portal.contact", "venues_portal.webhooks")), before="venues_portal.checkin")
+
+
+@bp.app_template_filter("contact_stage")
+def contact_stage(stage: str) -> str:
+    """A contact's relationship with the venue, in words."""
+    return {"contact": gettext("New contact"), "first_time": gettext("First-time buyer"),
+            "regular": gettext("Regular"), "lapsed": gettext("Lapsed")}.get(stage, stage)
+
+
+@bp.app_template_filter("contact_stage_plural")
+def contact_stage_plural(stage: str) -> str:
+    """The name of a stage as a segment: "Regulars"."""
+    return {"contact": gettext("New contacts (no purchase left)"),
+            "first_time": gettext("First-time buyers"), "regular": gettext("Regulars"),
+            "lapsed": gettext("Lapsed (nothing in 12 months)")}.get(stage, stage)
+
+
+@bp.get("/venues/<venue_slug>/contacts")
+@venue_page("manage")
+def contacts(venue):
+    """The base, filtered by the segment in the URL, a page at a time."""
+    segment = parse_filter(request.args)
+    found = find_contacts(db.session, venue, segment, page=_page(request.args.get("page")))
+    # The figures of the whole base only head the full page (htmx swaps the results).
+    fragment = htmx and not htmx.boosted and not htmx.history_restore_request
+    figures = None if fragment else base_figures(db.session, venue)
+    return render_page_or_fragment(
+        "portal/contacts.html", "portal/_contacts.html", venue=venue, segment=segment,
+        found=found, figures=figures, disciplines=discipline_labels(),
+        deep_discount=DEEP_DISCOUNT_PERCENT)
+
+
+@bp.get("/venues/<venue_slug>/contacts/<int:contact_id>")
+@venue_page("manage")
+def contact(venue, contact_id: int):
+    """One contact: what they gave, their consent, their orders at this venue only."""
+    person = venue_contact(db.session, venue, contact_id)
+    # Back to the list as it was left: the same segment, the same page.
+    back = parse_filter(request.args).query_args() | (
+        {"page": str(_page(request.args.get("page")))} if request.args.get("page") else {})
+    return render_template(
+        "portal/contact.html", venue=venue, contact=person,
+        history=contact_history(db.session, venue, person), back=back,
+        disciplines=discipline_labels(), deep_discount=DEEP_DISCOUNT_PERCENT)
+
+
+@bp.get("/venues/<venue_slug>/contacts/export/marketing.csv")
+@venue_page("manage")
+def export_marketing_contacts(venue):
+    """The segment's contacts who accepted the venue's news, and only them."""
+    return _export(venue, marketing=True)
+
+
+@bp.get("/venues/<venue_slug>/contacts/export/all.csv")
+@venue_page("manage")
+def export_all_contacts(venue):
+    """Every contact of the segment, consent or not: a customer file, not a mailing list."""
+    return _export(venue, marketing=False)
+
+
+def _export(venue, *, marketing: bool) -> Response:
+    segment = parse_filter(request.args)
+    rows = export_contacts(db.session, venue, segment, marketing=marketing)
+    kind = "marketing-consentants" if marketing else "tous-hors-marketing"
+    name = f"kiosque-contacts-{venue.slug}-{kind}-{to_paris(utcnow()).date().isoformat()}.csv"
+    return Response(stream_with_context(portal_csv(rows)), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "no-store"})
+
+
+def _page(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 7 else 1

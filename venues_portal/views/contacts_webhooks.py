@@ -1,0 +1,85 @@
+"""What Kiosque sent to the venue's own tool (its webhook): the log, « renvoyer », « tester »."""
+
+from __future__ import annotations
+
+import json
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from marketplace.contacts.webhooks import SIGNATURE_HEADER, venue_deliveries
+from marketplace.errors import Conflict
+from marketplace.extensions import db
+from marketplace.timeutil import utcnow
+from marketplace.web.templating import render_page_or_fragment
+from venues_portal.access import venue_page
+from venues_portal.blueprint import bp
+from venues_portal.forms import ActionForm
+from venues_portal.operations.contacts_webhooks import resend_delivery, send_test_event
+
+PER_PAGE = 30
+# While something is on its way, the log looks again this often (htmx polling).
+REFRESH_SECONDS = 3
+
+
+@bp.app_template_filter("delivery_status")
+def delivery_status(status: str, attempts: int = 0) -> str:
+    if status == "pending":
+        return ngettext("Failed once, will try again", "Failed %(num)d times, will try again",
+                        attempts) if attempts else _("On its way")
+    return {"delivered": _("Received"),
+            "failed": _("Given up after 24 hours")}.get(status, status)
+
+
+@bp.app_template_filter("webhook_event")
+def webhook_event(event: str) -> str:
+    return {"contact.purchase": _("Purchase"), "contact.order_cancelled": _("Order cancelled"),
+            "contact.consent": _("Consent withdrawn"), "test": _("Test")}.get(event, event)
+
+
+@bp.app_template_filter("pretty_json")
+def pretty_json(payload: object) -> str:
+    return json.dumps(payload, indent=2, ensure_ascii=False)
+
+
+@bp.get("/venues/<venue_slug>/webhooks")
+@venue_page("manage")
+def webhooks(venue):
+    """The venue's deliveries, newest first, with their answers and a button to send again."""
+    page = _page(request.args.get("page"))
+    deliveries, total = venue_deliveries(db.session, venue, page=page, per_page=PER_PAGE)
+    pending = any(d.status == "pending" and d.attempts == 0 for d in deliveries)
+    return render_page_or_fragment(
+        "portal/webhooks.html", "portal/_webhooks.html", venue=venue, deliveries=deliveries,
+        total=total, page_number=page, pages=max(1, -(-total // PER_PAGE)),
+        refresh=REFRESH_SECONDS if pending else None, signature_header=SIGNATURE_HEADER,
+        now=utcnow())
+
+
+@bp.post("/venues/<venue_slug>/webhooks/<int:delivery_id>/resend")
+@venue_page("manage")
+def resend_webhook(venue, delivery_id: int):
+    if ActionForm().validate_on_submit():
+        resend_delivery(db.session, venue, actor=current_user, delivery_id=delivery_id,
+                        now=utcnow())
+        flash(_("Sent again: its answer appears below in a moment."), "success")
+    return redirect(url_for(".webhooks", venue_slug=venue.slug))
+
+
+@bp.post("/venues/<venue_slug>/webhooks/test")
+@venue_page("manage")
+def test_webhook(venue):
+    if ActionForm().validate_on_submit():
+        try:
+            send_test_event(db.session, venue, actor=current_user, now=utcnow())
+        except Conflict:
+            flash(_("Give your tool's webhook address in the venue profile first."), "error")
+        else:
+            flash(_("Test event sent: its answer appears below in a moment."), "success")
+    return redirect(url_for(".webhooks", venue_slug=venue.slug))
+
+
+def _page(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 7 else 1

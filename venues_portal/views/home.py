@@ -1,0 +1,39 @@
+"""The portal's front door: which venue, then that venue's week at a glance."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, redirect, render_template, url_for
+from flask_login import current_user
+
+from marketplace.extensions import db
+from marketplace.orders.sales import performance_sales
+from marketplace.timeutil import utcnow
+from venues_portal.access import staff_page, venue_page
+from venues_portal.blueprint import bp
+
+DASHBOARD_DAYS = 7
+
+
+@bp.get("/")
+@staff_page
+def home():
+    """Straight to one's venue; a choice when one works for several (or none)."""
+    memberships = sorted(current_user.memberships, key=lambda m: m.venue.name)
+    if len(memberships) == 1:
+        return redirect(url_for(".dashboard", venue_slug=memberships[0].venue.slug))
+    return render_template("portal/choose_venue.html", memberships=memberships)
+
+
+@bp.get("/venues/<venue_slug>/")
+@venue_page("sales")
+def dashboard(venue):
+    """The next days: each performance, what is on sale, sold and left."""
+    now = utcnow()
+    rows = performance_sales(db.session, venue, start=now - timedelta(hours=6),
+                             end=now + timedelta(days=DASHBOARD_DAYS), now=now,
+                             commission_percent=current_app.config[
+                                 "PLATFORM_COMMISSION_PERCENT"])
+    return render_template("portal/dashboard.html", venue=venue, rows=rows, now=now,
+                           days=DASHBOARD_DAYS)

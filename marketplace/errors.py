@@ -51,3 +51,30 @@ class Unauthorized(DomainError):
     kind = "unauthorized"
     code = "unauthorized"
     message = "Authentication required."
+
+
+class BadRequest(DomainError):
+    """The request itself is malformed or unauthenticated in its own way (400)."""
+
+    kind = "bad_request"
+    code = "bad_request"
+
+
+class RateLimited(DomainError):
+    """Too much of something for one client or one buyer (429); retry after `retry_after` s."""
+
+    kind = "rate_limited"
+    code = "rate_limited"
+    message = "Too many requests; please wait a moment and try again."
+
+    def __init__(self, message: str | None = None, *, retry_after: int, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = max(1, int(retry_after))
+
+
+class Unavailable(DomainError):
+    """A service we depend on (the payment provider) does not answer (503); try again."""
+
+    kind = "unavailable"
+    code = "unavailable"
+    message = "The service is briefly unavailable; please try again."

@@ -9,14 +9,17 @@ from marketplace.api.hold_schemas import HoldRequestSchema, HoldSchema
 from marketplace.extensions import db
 from marketplace.inventory.services import place_hold, release_hold
 from marketplace.timeutil import utcnow
+from marketplace.web.rate_limits import hold_limit
 
 blp = Blueprint("holds", __name__, description="Seats set aside for one buyer")
 
 
 @blp.post("/holds")
+@hold_limit
 @blp.arguments(HoldRequestSchema)
 @blp.response(201, HoldSchema)
 @blp.alt_response(409, description="sold_out, not_enough_seats or sales_closed")
+@blp.alt_response(429, description="rate_limited: too many holds from this client")
 def post_hold(body: dict):
     """Hold seats of an offer for HOLD_TTL_SECONDS at the current price."""
     return place_hold(db.session, body["offer_id"], body["quantity"], utcnow(),

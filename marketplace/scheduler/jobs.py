@@ -18,6 +18,7 @@ from marketplace.contacts.services import refresh_stages
 from marketplace.contacts.webhooks import deliver_webhooks
 from marketplace.inventory.services import close_ended_releases, sweep_expired_holds
 from marketplace.mail.mailer import deliver_emails
+from marketplace.orders.confirmation import cancel_abandoned_orders
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,14 @@ def refresh_contact_stages(ctx: JobContext, now: datetime) -> int:
         return changed
 
 
+def cancel_unpaid_orders(ctx: JobContext, now: datetime) -> int:
+    with Session(ctx.engine) as session:
+        return cancel_abandoned_orders(session, now)
+
+
 JOBS: tuple[Job, ...] = (
     Job("sweep_holds", sweep_holds, every=timedelta(minutes=1)),
+    Job("cancel_unpaid_orders", cancel_unpaid_orders, every=timedelta(minutes=10)),
     Job("close_releases", close_releases, every=timedelta(minutes=1)),
     Job("send_emails", send_emails, every=timedelta(minutes=1)),
     Job("send_webhooks", send_webhooks, every=timedelta(minutes=1)),

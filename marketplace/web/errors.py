@@ -18,6 +18,9 @@ STATUS_BY_KIND = {
     "not_found": 404,
     "forbidden": 403,
     "unauthorized": 401,
+    "bad_request": 400,
+    "rate_limited": 429,
+    "unavailable": 503,
 }
 
 CODE_BY_STATUS = {
@@ -102,7 +105,9 @@ def handle_http_exception(error: HTTPException):
 
 def handle_domain_error(error: DomainError):
     status = STATUS_BY_KIND.get(error.kind, 400)
-    return error_response(status, error.code, error.message, field=error.field)
+    retry_after = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return error_response(status, error.code, error.message, field=error.field, headers=headers)
 
 
 def handle_database_unavailable(error: DBAPIError):

@@ -1,0 +1,48 @@
+"""Payment notices: Stripe's signed webhook, and the demo gateway's confirmation."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, request
+from flask_smorest import Blueprint
+
+from marketplace.api.order_schemas import PaymentOutcomeSchema, WebhookReceivedSchema
+from marketplace.extensions import db
+from marketplace.orders.access import order_links
+from marketplace.orders.confirmation import handle_payment_notice
+from marketplace.orders.payments import SUCCEEDED, DemoGateway, gateway_for
+from marketplace.timeutil import utcnow
+
+blp = Blueprint("payments_api", __name__, description="Payment confirmations")
+
+
+def _gateway_of(provider: str):
+    """The deployment's gateway if it is `provider`; the other one's endpoints do not exist."""
+    if current_app.config["PAYMENT_PROVIDER"] != provider:
+        abort(404)
+    return gateway_for(current_app.config)
+
+
+@blp.post("/payments/demo/<order_id>/succeed")
+@blp.response(200, PaymentOutcomeSchema)
+@blp.alt_response(404, description="unknown_order, or PAYMENT_PROVIDER is not demo")
+def post_demo_success(order_id: str):
+    """The demo card was accepted: confirm exactly as a Stripe webhook would."""
+    gateway = _gateway_of("demo")
+    order = handle_payment_notice(db.session, DemoGateway.notice(order_id, SUCCEEDED),
+                                  utcnow(), gateway, order_links(current_app.config))
+    if order is None:
+        abort(404, "There is no such order.")
+    return {"order_id": order.id, "status": order.status}
+
+
+@blp.post("/payments/stripe/webhook")
+@blp.response(200, WebhookReceivedSchema)
+@blp.alt_response(400, description="invalid_signature: unsigned or badly signed")
+def post_stripe_webhook():
+    """A Stripe event, verified by its Stripe-Signature header and applied once."""
+    gateway = _gateway_of("stripe")
+    notice = gateway.notice_from_webhook(request.get_data(),
+                                         request.headers.get("Stripe-Signature"))
+    handle_payment_notice(db.session, notice, utcnow(), gateway,
+                          order_links(current_app.config))
+    return {"received": True}

@@ -1,0 +1,1 @@
+"""The public buying path in HTML: checkout, the demo payment page, the buyer's tickets."""

@@ -1,0 +1,54 @@
+"""What the checkout pages say when a service refuses: the domain's codes, in the buyer's words.
+
+Services raise English messages for developers (the JSON API shows them); the HTML pages
+translate by code and field instead, so that a French buyer reads French.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+
+from marketplace.errors import DomainError
+
+
+def field_message(error: DomainError, value: object) -> str:
+    """The message next to the field the error names (`value` is what the buyer typed)."""
+    blank = value is None or (isinstance(value, str) and not value.strip())
+    if error.code == "buyer_limit_reached":
+        return gettext("You already have as many seats for this performance as one person "
+                       "can buy.")
+    if error.field == "email":
+        return (gettext("Enter your e-mail address: your tickets are sent there.") if blank
+                else gettext("This e-mail address does not look right (name@example.org)."))
+    if error.field == "name":
+        return (gettext("Enter the name the tickets are for.") if blank
+                else gettext("This name is too long."))
+    if error.field == "postcode":
+        return (gettext("Enter your postcode.") if blank
+                else gettext("This postcode does not look right (like 13001)."))
+    if error.field == "birth_year":
+        return gettext("Enter a year of birth like 1990, or leave it empty.")
+    return gettext("Please check this field.")
+
+
+def hold_gone_message(code: str) -> tuple[str, str]:
+    """Title and explanation when a hold can no longer be checked out."""
+    if code == "hold_expired":
+        return (gettext("Your seats are no longer held"),
+                gettext("Seats are held for you for a few minutes only, and that time is up. "
+                        "They may still be on sale: choose them again."))
+    if code == "already_checked_out":
+        return (gettext("These seats are already being paid for"),
+                gettext("This reservation has already gone to payment. Check your e-mail, "
+                        "or choose your seats again."))
+    if code == "sales_closed":
+        return (gettext("This performance is no longer on sale"),
+                gettext("The venue has stopped selling seats for this performance."))
+    return (gettext("This reservation does not exist"),
+            gettext("The link may be incomplete, or the reservation ended long ago. "
+                    "Choose your seats again."))
+
+
+def unavailable_message() -> str:
+    return gettext("The payment service is not answering right now. Your seats are still "
+                   "held: please try again in a moment.")

@@ -1,0 +1,127 @@
+"""A venue cancels a performance, or refunds one order. Both are idempotent.
+
+Cancelling a performance happens in two steps so that no transaction waits for rows in
+an order that another one locks the other way round (see marketplace.orders.seats):
+
+1. one transaction stops every sale: pending orders are cancelled (order rows first),
+   active holds given back (hold rows), releases closed and the performance marked
+   cancelled (release and performance rows);
+2. then each paid order is refunded in a transaction of its own, through its gateway,
+   and its buyer e-mailed. A payment that lands later finds the release closed and is
+   refunded by the confirmation itself.
+
+A second call finds nothing left to stop or to refund; a call interrupted by a gateway
+failure is finished by the next one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from marketplace.catalog.models import Performance, Venue
+from marketplace.errors import Conflict, NotFound
+from marketplace.inventory.locking import transaction
+from marketplace.inventory.models import Hold, Release
+from marketplace.orders.emails import PERFORMANCE_CANCELLED, REFUNDED_BY_VENUE
+from marketplace.orders.models import Order
+from marketplace.orders.payments import PaymentGateway
+from marketplace.orders.refunds import refund_paid_order
+from marketplace.validation import checked_id
+
+_NO_SYNC = {"synchronize_session": False}
+
+
+def cancel_performance(session: Session, venue: Venue, performance_id: object, now: datetime,
+                       gateway: PaymentGateway) -> int:
+    """Cancel one of the venue's performances and refund every paid order.
+
+    Returns how many orders this call refunded (0 when everything was done before).
+    Another venue's performance is not found (404).
+    """
+    performance = _venue_performance(session, venue, performance_id)
+    with transaction(session):
+        _stop_sales(session, performance.id, now)
+    paid = session.scalars(
+        select(Order.id)
+        .join(Release, Release.id == Order.release_id)
+        .where(Release.performance_id == performance.id, Order.status == "paid")
+        .order_by(Order.paid_at)
+    ).all()
+    session.rollback()
+    return sum(refund_paid_order(session, order_id, PERFORMANCE_CANCELLED, now, gateway)
+               for order_id in paid)
+
+
+def refund_order(session: Session, venue: Venue, order_id: object, now: datetime,
+                 gateway: PaymentGateway) -> Order:
+    """Refund one paid order of the venue in full; refunding it again changes nothing.
+
+    Another venue's order is not found (404); an order never paid cannot be refunded (409).
+    """
+    order = _venue_order(session, venue, order_id)
+    if order.status != "refunded":
+        refunded = refund_paid_order(session, order.id, REFUNDED_BY_VENUE, now, gateway)
+        session.refresh(order)
+        if not refunded and order.status != "refunded":
+            raise Conflict("Only a paid order can be refunded.", code="order_not_paid")
+    return order
+
+
+def _stop_sales(session: Session, performance_id: int, now: datetime) -> None:
+    release_ids = select(Release.id).where(Release.performance_id == performance_id)
+    session.execute(
+        update(Order)
+        .where(Order.release_id.in_(release_ids), Order.status == "pending")
+        .values(status="cancelled", cancelled_at=now)
+        .execution_options(**_NO_SYNC)
+    )
+    ended = session.execute(
+        update(Hold)
+        .where(Hold.release_id.in_(release_ids), Hold.status == "active")
+        .values(status="released", ended_at=now)
+        .returning(Hold.release_id, Hold.quantity)
+        .execution_options(**_NO_SYNC)
+    ).all()
+    seats_by_release: dict[int, int] = defaultdict(int)
+    for release_id, quantity in ended:
+        seats_by_release[release_id] += quantity
+    for release_id in sorted(seats_by_release):
+        session.execute(
+            update(Release)
+            .where(Release.id == release_id)
+            .values(held=Release.held - seats_by_release[release_id], updated_at=now)
+            .execution_options(**_NO_SYNC)
+        )
+    session.execute(
+        update(Release)
+        .where(Release.performance_id == performance_id, Release.status != "closed")
+        .values(status="closed", updated_at=now)
+        .execution_options(**_NO_SYNC)
+    )
+    session.execute(
+        update(Performance)
+        .where(Performance.id == performance_id)
+        .values(status="cancelled")
+        .execution_options(**_NO_SYNC)
+    )
+
+
+def _venue_performance(session: Session, venue: Venue, performance_id: object) -> Performance:
+    def unknown() -> NotFound:
+        return NotFound("This venue has no such performance.", code="unknown_performance")
+
+    performance = session.get(Performance, checked_id(performance_id, unknown))
+    if performance is None or performance.venue_id != venue.id:
+        raise unknown()
+    return performance
+
+
+def _venue_order(session: Session, venue: Venue, order_id: object) -> Order:
+    order = session.get(Order, order_id) if isinstance(order_id, str) and order_id else None
+    if order is None or order.venue_id != venue.id:
+        raise NotFound("This venue has no such order.", code="unknown_order")
+    return order

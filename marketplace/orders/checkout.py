@@ -1,0 +1,227 @@
+"""Checkout: a hold becomes a pending order at the locked price, and its payment starts.
+
+The order is written, the payment opened with the gateway and the order token handed
+out in one transaction: if the provider does not answer, no order is left behind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from marketplace.catalog.models import Performance, Show, Venue
+from marketplace.db import insert_once
+from marketplace.errors import Conflict, NotFound, RateLimited, ValidationFailed
+from marketplace.inventory.locking import transaction
+from marketplace.inventory.models import Hold, Release, new_public_id
+from marketplace.orders.access import OrderLinks, new_order_token
+from marketplace.orders.i18n import consent_text, known_locale
+from marketplace.orders.models import Order
+from marketplace.orders.payments import PaymentGateway
+from marketplace.pricing import discount_percent_at
+from marketplace.validation import text
+
+# One buyer (an e-mail address) holds at most this many seats of one performance.
+MAX_SEATS_PER_BUYER = 12
+# Deliberately simple: one @, something before, a dotted domain after, no spaces.
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+_POSTCODE = re.compile(r"^[A-Z0-9][A-Z0-9 -]{1,8}[A-Z0-9]$")
+_OLDEST_BUYER_AGE = 110
+
+
+@dataclass(frozen=True)
+class Buyer:
+    email: str
+    name: str
+    postcode: str
+    birth_year: int | None
+    marketing_consent: bool
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """A pending order, the token that opens it, and where the buyer pays."""
+
+    order: Order
+    order_token: str
+    redirect_url: str
+
+
+def read_buyer(fields: Mapping[str, Any], now: datetime) -> Buyer:
+    """The buyer's details, checked; each refusal names its field (422)."""
+    email = text(fields.get("email"), "email", "The e-mail address", 254, required=True)
+    email = email.lower()
+    if not _EMAIL.match(email):
+        raise ValidationFailed("This e-mail address does not look right (name@example.org).",
+                               field="email")
+    name = text(fields.get("name"), "name", "The name", 200, required=True)
+    postcode = text(fields.get("postcode"), "postcode", "The postcode", 10, required=True)
+    postcode = postcode.upper()
+    if not _POSTCODE.match(postcode):
+        raise ValidationFailed("The postcode should look like 13001.", field="postcode")
+    birth_year = fields.get("birth_year")
+    if birth_year is not None:
+        if isinstance(birth_year, bool) or not isinstance(birth_year, int):
+            raise ValidationFailed("The birth year must be a year, like 1990.",
+                                   field="birth_year")
+        if not now.year - _OLDEST_BUYER_AGE <= birth_year <= now.year:
+            raise ValidationFailed("The birth year must be a year, like 1990.",
+                                   field="birth_year")
+    consent = fields.get("marketing_consent", False)
+    if not isinstance(consent, bool):
+        raise ValidationFailed("marketing_consent must be true or false.",
+                               field="marketing_consent")
+    return Buyer(email=email, name=name, postcode=postcode, birth_year=birth_year,
+                 marketing_consent=consent)
+
+
+def check_out(session: Session, hold_id: object, fields: Mapping[str, Any], now: datetime,
+              gateway: PaymentGateway, links: OrderLinks, *, locale: str = "fr",
+              max_seats_per_buyer: int = MAX_SEATS_PER_BUYER) -> Checkout:
+    """Turn an active hold into a pending order for `quantity × locked unit price`.
+
+    404 `unknown_hold`; 409 `hold_expired`, `already_checked_out` or `sales_closed`;
+    422 for the buyer's details; 429 `buyer_limit_reached` past the per-buyer cap.
+    """
+    buyer = read_buyer(fields, now)
+    hold = checkout_hold(session, hold_id, now)
+    _check_buyer_cap(session, hold, buyer.email, now, max_seats_per_buyer)
+    locale = known_locale(locale)
+    token, token_hash = new_order_token()
+    order_id = new_public_id()
+    with transaction(session):
+        inserted = insert_once(session, Order, {
+            "id": order_id, "hold_id": hold.id, "release_id": hold.release_id,
+            "venue_id": hold.venue_id, "status": "pending", "quantity": hold.quantity,
+            "unit_price_cents": hold.unit_price_cents,
+            "total_cents": hold.quantity * hold.unit_price_cents,
+            "face_price_cents": hold.face_price_cents,
+            "discount_percent": hold.discount_percent,
+            "buyer_email": buyer.email, "buyer_name": buyer.name,
+            "buyer_postcode": buyer.postcode, "buyer_birth_year": buyer.birth_year,
+            "marketing_consent": buyer.marketing_consent,
+            "consent_text": consent_text(hold.venue_name, locale) if buyer.marketing_consent
+            else None,
+            "token_hash": token_hash, "locale": locale, "payment_provider": gateway.provider,
+            "created_at": now,
+        }, key="hold_id")
+        if not inserted:
+            raise _already_checked_out()
+        order = session.get(Order, order_id)
+        start = gateway.start_payment(order, links.key(order_id), _payment_title(hold), now)
+        session.execute(update(Order).where(Order.id == order_id)
+                        .values(payment_reference=start.reference)
+                        .execution_options(synchronize_session=False))
+    session.refresh(order)
+    return Checkout(order=order, order_token=token, redirect_url=start.redirect_url)
+
+
+_HOLD_READ = (
+    select(
+        Hold.id, Hold.release_id, Hold.quantity, Hold.unit_price_cents, Hold.status,
+        Hold.created_at, Hold.expires_at,
+        Release.venue_id, Release.face_price_cents, Release.status.label("release_status"),
+        Release.performance_id, Performance.starts_at,
+        Performance.status.label("performance_status"),
+        Release.category, Show.title, Venue.name.label("venue_name"),
+        Venue.city.label("venue_city"),
+    )
+    .join(Release, Release.id == Hold.release_id)
+    .join(Performance, Performance.id == Release.performance_id)
+    .join(Show, Show.id == Performance.show_id)
+    .join(Venue, Venue.id == Release.venue_id)
+)
+
+
+@dataclass(frozen=True)
+class CheckoutHold:
+    """A hold that can be checked out, with what the order and the summary need."""
+
+    id: str
+    release_id: int
+    venue_id: int
+    performance_id: int
+    quantity: int
+    unit_price_cents: int
+    face_price_cents: int
+    discount_percent: int
+    expires_at: datetime
+    starts_at: datetime
+    title: str
+    category: str
+    venue_name: str
+    venue_city: str
+
+    @property
+    def total_cents(self) -> int:
+        return self.quantity * self.unit_price_cents
+
+
+def checkout_hold(session: Session, hold_id: object, now: datetime) -> CheckoutHold:
+    """The hold, if it can still be checked out at `now`; otherwise why not (404 or 409)."""
+    row = None
+    if isinstance(hold_id, str) and 0 < len(hold_id) <= 32:
+        row = session.execute(_HOLD_READ.where(Hold.id == hold_id)).one_or_none()
+    if row is None:
+        raise NotFound("There is no such hold.", code="unknown_hold")
+    if row.status == "converted" or session.scalar(
+            select(Order.id).where(Order.hold_id == row.id)) is not None:
+        raise _already_checked_out()
+    if row.release_status == "closed" or row.performance_status != "scheduled":
+        raise Conflict("This performance is cancelled.", code="sales_closed")
+    if row.status != "active" or row.expires_at <= now:
+        raise Conflict("Your seats were held for a limited time, and that time is up. "
+                       "Choose them again to buy them.", code="hold_expired")
+    return _checkout_hold(session, row)
+
+
+def _checkout_hold(session: Session, row: Row) -> CheckoutHold:
+    release = session.get(Release, row.release_id)
+    return CheckoutHold(
+        id=row.id, release_id=row.release_id, venue_id=row.venue_id,
+        performance_id=row.performance_id, quantity=row.quantity,
+        unit_price_cents=row.unit_price_cents, face_price_cents=row.face_price_cents,
+        discount_percent=discount_percent_at(release.price_schedule(), row.created_at),
+        expires_at=row.expires_at, starts_at=row.starts_at, title=row.title,
+        category=row.category, venue_name=row.venue_name, venue_city=row.venue_city,
+    )
+
+
+def _check_buyer_cap(session: Session, hold: CheckoutHold, email: str, now: datetime,
+                     cap: int) -> None:
+    """At most `cap` seats per e-mail per performance: paid ones and live pending ones."""
+    counted = (
+        select(Order.quantity, Hold.expires_at, Order.status)
+        .join(Hold, Hold.id == Order.hold_id)
+        .join(Release, Release.id == Order.release_id)
+        .where(Release.performance_id == hold.performance_id, Order.buyer_email == email,
+               or_(Order.status == "paid",
+                   (Order.status == "pending") & (Hold.status == "active")
+                   & (Hold.expires_at > now)))
+    ).subquery()
+    seats, pending_until = session.execute(
+        select(func.coalesce(func.sum(counted.c.quantity), 0),
+               func.max(counted.c.expires_at))
+    ).one()
+    if seats + hold.quantity <= cap:
+        return
+    # Pending seats free up when their holds end; paid ones never do before curtain.
+    lifts_at = pending_until if pending_until is not None else hold.starts_at
+    raise RateLimited(
+        f"At most {cap} seats per person for this performance; you already have {seats}.",
+        code="buyer_limit_reached", field="email",
+        retry_after=int((lifts_at - now).total_seconds()))
+
+
+def _payment_title(hold: CheckoutHold) -> str:
+    return f"{hold.title} · {hold.venue_name}"
+
+
+def _already_checked_out() -> Conflict:
+    return Conflict("These seats are already being paid for.", code="already_checked_out")

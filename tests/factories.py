@@ -91,3 +91,42 @@ class UserFactory(BaseFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     name = factory.Sequence(lambda n: f"Person {n}")
     password_hash = None
+
+
+# Venue staff (the portal) ---------------------------------------------------------------
+
+from marketplace.accounts.models import Membership  # noqa: E402  (this section is appended)
+
+STAFF_PASSWORD = "un mot de passe de test"
+_staff_hashes: dict[str, str] = {}
+
+
+def _staff_password_hash() -> str:
+    # scrypt is slow on purpose: hash the shared test password once per run.
+    if "hash" not in _staff_hashes:
+        from werkzeug.security import generate_password_hash
+
+        _staff_hashes["hash"] = generate_password_hash(STAFF_PASSWORD, method="scrypt")
+    return _staff_hashes["hash"]
+
+
+class StaffFactory(UserFactory):
+    """Someone who logs in to the portal with STAFF_PASSWORD."""
+
+    password_hash = factory.LazyFunction(_staff_password_hash)
+
+
+class MembershipFactory(BaseFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(StaffFactory)
+    venue = factory.SubFactory(VenueFactory)
+    role = "manager"
+
+
+def log_in(client, user) -> None:
+    """Log `user` (a StaffFactory person) in to the portal through its login form."""
+    response = client.post("/portal/login", data={"email": user.email,
+                                                  "password": STAFF_PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]

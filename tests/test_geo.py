@@ -92,3 +92,37 @@ def test_negative_radius_is_refused():
 def test_every_point_within_the_radius_is_inside_the_box(lat, lng, radius, bearing, share):
     point = destination(lat, lng, bearing, radius * share)
     assert bounding_box(lat, lng, radius).contains(*point)
+
+
+# --- against the geodesic (WGS84) -------------------------------------------------------------
+
+from geopy.distance import geodesic  # noqa: E402
+
+# Within metropolitan France a sphere of mean radius is at most ~0.35 % off the ellipsoid
+# (it is the east-west distances of the north that it shortens most).
+FRANCE = {"lat": st.floats(41.3, 51.1), "lng": st.floats(-5.2, 9.6)}
+REGION_SUD = {"lat": st.floats(42.9, 45.2), "lng": st.floats(4.2, 7.8)}
+
+
+@given(a_lat=REGION_SUD["lat"], a_lng=REGION_SUD["lng"], b_lat=REGION_SUD["lat"],
+       b_lng=REGION_SUD["lng"])
+def test_haversine_is_within_half_a_percent_of_the_geodesic_in_the_region(a_lat, a_lng, b_lat,
+                                                                          b_lng):
+    exact = geodesic((a_lat, a_lng), (b_lat, b_lng)).km
+    if exact > 0.01:
+        assert abs(haversine_km(a_lat, a_lng, b_lat, b_lng) - exact) <= 0.005 * exact
+
+
+@given(a_lat=FRANCE["lat"], a_lng=FRANCE["lng"], bearing=st.floats(0, 360),
+       km=st.floats(0.1, 300))
+def test_haversine_is_within_half_a_percent_of_the_geodesic_across_france(a_lat, a_lng,
+                                                                          bearing, km):
+    b_lat, b_lng = destination(a_lat, a_lng, bearing, km)
+    exact = geodesic((a_lat, a_lng), (b_lat, b_lng)).km
+    assert abs(haversine_km(a_lat, a_lng, b_lat, b_lng) - exact) <= 0.005 * exact
+
+
+def test_known_venue_distances_match_the_geodesic():
+    for there in (AIX_COURS_MIRABEAU, TOULON_OPERA, NICE_PROMENADE_DES_ARTS):
+        exact = geodesic(MARSEILLE_VIEUX_PORT, there).km
+        assert haversine_km(*MARSEILLE_VIEUX_PORT, *there) == pytest.approx(exact, rel=0.005)

@@ -75,7 +75,7 @@ def test_an_offer_carries_every_field_of_the_contract(db, client, now):
         "id": release.id,
         "show": {"title": "Le Misanthrope", "discipline": "theatre"},
         "venue": {"slug": "la-criee", "name": "La Criée", "city": "Marseille",
-                  "lat": 43.2926, "lng": 5.3689},
+                  "lat": 43.2926, "lng": 5.3689, "step_free_access": False},
         "starts_at": "2026-11-20T20:00:00+00:00",
         "category": "Orchestre",
         "face_price_cents": 3000,
@@ -460,4 +460,70 @@ def test_openapi_document_describes_the_offers(client):
     assert "/api/v1/offers" in paths and "/api/v1/offers/{offer_id}" in paths
     parameters = {p["name"] for p in paths["/api/v1/offers"]["get"]["parameters"]}
     assert {"lat", "lng", "radius_km", "when", "discipline", "max_price_cents", "sort", "page",
-            "per_page"} <= parameters
+            "per_page", "date", "step_free"} <= parameters
+
+
+# --- distances, date, step-free --------------------------------------------------------------
+
+def test_distances_are_within_half_a_percent_of_the_geodesic(db, client):
+    from geopy.distance import geodesic
+
+    spots = [(43.2926, 5.3689), (43.5236, 5.4388), (43.1245, 5.9318), (43.7013, 7.2786),
+             (43.9493, 4.8057), (44.0926, 6.0093), (43.6577, 6.9228), (43.4053, 5.0476)]
+    for lat, lng in spots:
+        make_offer(venue=VenueFactory(lat=lat, lng=lng))
+    db.session.commit()
+    offers = client.get("/api/v1/offers", query_string={**VIEUX_PORT, "sort": "distance"}
+                        ).get_json()["offers"]
+    assert len(offers) == len(spots)
+    for offer in offers:
+        exact = geodesic((VIEUX_PORT["lat"], VIEUX_PORT["lng"]),
+                         (offer["venue"]["lat"], offer["venue"]["lng"])).km
+        assert abs(offer["distance_km"] - exact) <= 0.005 * exact + 0.005  # 2 decimals
+
+
+def test_date_keeps_the_curtains_of_that_paris_day(db, client):
+    saturday = make_offer(starts_at=paris(21, 20, 30))
+    make_offer(starts_at=paris(22, 0, 30))  # Sunday just after midnight in Paris
+    make_offer(starts_at=paris(20, 21))
+    db.session.commit()
+    assert ids(client.get("/api/v1/offers?date=2026-11-21")) == [saturday.id]
+    assert ids(client.get("/api/v1/offers?date=2026-11-25")) == []
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("date=2026-13-01", "date"), ("date=tomorrow", "date"),
+    ("date=2026-11-21&when=tonight", "date"), ("step_free=maybe", "step_free"),
+])
+def test_bad_date_or_step_free_is_422(client, query, field):
+    response = client.get(f"/api/v1/offers?{query}")
+    assert response.status_code == 422
+    assert response.get_json()["field"] == field
+
+
+def test_step_free_keeps_venues_with_step_free_access(db, client):
+    level = make_offer(venue=VenueFactory(step_free_access=True))
+    make_offer(venue=VenueFactory(step_free_access=False))
+    db.session.commit()
+    assert ids(client.get("/api/v1/offers?step_free=true")) == [level.id]
+    body = client.get(f"/api/v1/offers/{level.id}").get_json()
+    assert body["venue"]["step_free_access"] is True
+
+
+def test_offer_detail_tells_about_the_show_and_the_venue(db, client):
+    venue = VenueFactory(address="30 quai de Rive-Neuve", postcode="13007",
+                         transport_notes="Métro 1 Vieux-Port", getting_home_notes="Métro 1 "
+                         "jusque vers 0 h 30", access_notes="Ascenseur", step_free_access=True)
+    show = ShowFactory(venue=venue, description="Une comédie.", duration_minutes=95,
+                       age_guidance="Dès 12 ans")
+    release = ReleaseFactory(performance=PerformanceFactory(show=show, starts_at=paris(20, 21)),
+                             sales_open_at=NOW - timedelta(hours=1))
+    db.session.commit()
+    body = client.get(f"/api/v1/offers/{release.id}").get_json()
+    assert body["show"] == {
+        "title": show.title, "discipline": "theatre", "description": "Une comédie.",
+        "duration_minutes": 95, "age_guidance": "Dès 12 ans", "image_url": ""}
+    assert body["venue"]["address"] == "30 quai de Rive-Neuve"
+    assert body["venue"]["getting_home_notes"].startswith("Métro 1")
+    assert body["sales_close_at"] == "2026-11-20T20:00:00+00:00"
+

@@ -13,13 +13,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import marketplace.pricing as pricing
 from marketplace.pricing import (
     PricePoint,
     PriceSchedule,
     discount_at,
+    discount_estimate,
     discount_percent_at,
+    displayed_percent,
+    drop_count,
     next_drop,
     price_at,
+    price_for_discount,
     upcoming_schedule,
 )
 
@@ -401,3 +406,62 @@ def test_unthinned_schedule_is_every_drop_in_turn(data: st.DataObject) -> None:
         assert next_drop(s, previous) == point
         previous = point.at
     assert next_drop(s, previous) is None
+
+
+def walked_schedule(s: PriceSchedule, now: datetime, limit: int) -> list[PricePoint]:
+    """The schedule the slow way: every drop in turn from next_drop, then evenly thinned."""
+    points: list[PricePoint] = []
+    drop = next_drop(s, now)
+    while drop is not None:
+        points.append(drop)
+        drop = next_drop(s, drop.at)
+    if len(points) <= limit:
+        return points
+    last, gaps = len(points) - 1, limit - 1
+    return [points[(2 * i * last + gaps) // (2 * gaps)] for i in range(limit)]
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.data())
+def test_thinned_schedule_is_exactly_the_thinned_walk_of_every_drop(data: st.DataObject) -> None:
+    s = data.draw(schedules(max_face=60_000))
+    now = data.draw(instants(s))
+    limit = data.draw(st.integers(2, 30))
+    assert upcoming_schedule(s, now, limit=limit) == walked_schedule(s, now, limit)
+
+
+def test_two_hundred_euro_seat_schedule_needs_only_the_points_it_returns(monkeypatch) -> None:
+    # 200 € from -25 % to -80 %: 1100 drops of 10 cents, of which the chart shows 12.
+    s = schedule(face=20_000, d0=25, d1=80, minutes=48 * 60)
+    assert len(upcoming_schedule(s, OPEN, limit=10_000)) == 1100
+    calls = []
+
+    def counting_price_at(*args):
+        calls.append(args)
+        return price_at(*args)
+
+    monkeypatch.setattr(pricing, "price_at", counting_price_at)
+    points = upcoming_schedule(s, OPEN)
+    monkeypatch.undo()
+    assert points == walked_schedule(s, OPEN, 12)
+    assert len(calls) <= 4 * len(points)  # not one per drop
+
+
+@PROPERTY
+@given(st.data())
+def test_the_shortcuts_agree_with_the_rule(data: st.DataObject) -> None:
+    s = data.draw(schedules())
+    now = data.draw(instants(s))
+    exact = discount_at(s, now)
+    assert abs(discount_estimate(s, now) - float(exact)) <= 1e-9
+    assert price_for_discount(s, exact) == price_at(s, now)
+    assert displayed_percent(exact) == discount_percent_at(s, now)
+    assert next_drop(s, now, price_at(s, now)) == next_drop(s, now)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_drop_count_is_the_number_of_drops_left(data: st.DataObject) -> None:
+    s = data.draw(schedules(max_face=20_000))
+    now = data.draw(instants(s))
+    assert drop_count(s, now) == len(upcoming_schedule(s, now, limit=100_000))

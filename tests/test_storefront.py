@@ -47,9 +47,19 @@ def make_offer(*, starts_at: datetime | None = None, title: str | None = None,
 
 def text_of(response) -> str:
     """The visible text of a response, whitespace collapsed (for phrases split across lines)."""
-    html = response.get_data(as_text=True)
+    return visible(response.get_data(as_text=True))
+
+
+def visible(html: str) -> str:
     # ASCII whitespace only: the no-break spaces of French typography are part of the text.
     return re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def listed(response) -> str:
+    """The visible text of the list of offers alone (not the carousel above it)."""
+    html = response.get_data(as_text=True)
+    start = html.index('id="offers"')
+    return visible(html[start:html.index("</main>", start)])
 
 
 # --- the page --------------------------------------------------------------------------------
@@ -126,9 +136,9 @@ def test_when_and_discipline_filters_work_as_plain_links(db, client):
     make_offer(title="Pièce demain", starts_at=paris(21, 20))
     db.session.commit()
 
-    text = text_of(client.get("/?when=tonight"))
+    text = listed(client.get("/?when=tonight"))
     assert "Ballet ce soir" in text and "Pièce demain" not in text
-    text = text_of(client.get("/?discipline=theatre"))
+    text = listed(client.get("/?discipline=theatre"))
     assert "Pièce demain" in text and "Ballet ce soir" not in text
 
     html = client.get("/?when=tomorrow&discipline=theatre").get_data(as_text=True)
@@ -301,3 +311,28 @@ def test_htmx_is_vendored_with_its_licence():
     vendor = ROOT / "static" / "vendor" / "htmx-2.0.11"
     assert (vendor / "LICENSE").read_text().startswith("Zero-Clause BSD")
     assert 'version:"2.0.11"' in (vendor / "htmx.min.js").read_text()
+
+
+def test_leaflet_is_vendored_with_its_licence_and_version():
+    vendor = ROOT / "static" / "vendor" / "leaflet-1.9.4"
+    assert (vendor / "LICENSE").read_text().startswith("BSD 2-Clause License")
+    assert "Leaflet 1.9.4" in (vendor / "leaflet.js").read_text()[:200]
+    assert (vendor / "leaflet.css").exists() and (vendor / "images" / "marker-icon.png").exists()
+    readme = (ROOT / "static" / "vendor" / "README.md").read_text()
+    assert "leaflet-1.9.4" in readme
+
+
+def test_no_other_catalogue_retranslates_the_storefronts_messages():
+    """Flask-Babel merges the catalogues and the later ones win: a message id the storefront
+    shares with another area must read the same there, or it changes our pages."""
+    with open(CATALOGUE / "messages.po", "rb") as po_file:
+        ours = read_po(po_file, locale="fr")
+    clashes = []
+    for path in sorted(ROOT.glob("*/**/translations/fr/LC_MESSAGES/messages.po")):
+        if path.parent == CATALOGUE or ".venv" in path.parts:
+            continue
+        with open(path, "rb") as po_file:
+            theirs = read_po(po_file, locale="fr")
+        clashes += [(str(path.relative_to(ROOT)), m.id) for m in ours
+                    if m.id and m.id in theirs and theirs[m.id].string != m.string]
+    assert clashes == []

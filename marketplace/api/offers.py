@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_smorest import Blueprint
 
-from marketplace.api.schemas import OfferDetailSchema, OfferPageSchema, OffersQuerySchema
+from marketplace.api.schemas import (
+    CarouselQuerySchema,
+    CarouselSchema,
+    OfferDetailSchema,
+    OfferPageSchema,
+    OffersQuerySchema,
+)
 from marketplace.catalog import queries as catalog
+from marketplace.catalog.carousel import discover, reuse_seconds
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
 
@@ -26,3 +34,17 @@ def list_offers(**filters):
 def get_offer(offer_id: int):
     """One offer (even sold out, while on sale) and its upcoming price drops."""
     return catalog.get_offer(db.session, offer_id, utcnow())
+
+
+@blp.get("/carousel")
+@blp.arguments(CarouselQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, CarouselSchema)
+def get_carousel(**query):
+    """« À découvrir »: reasoned picks (nearby, soon, deal) mixed with random ones.
+
+    Between a quarter and a half of the items are random, drawn uniformly from every
+    open offer in the region whatever the distance; no offer twice, at most two per
+    venue, never sold out.
+    """
+    reuse = reuse_seconds(current_app.config, current_app.testing)
+    return {"items": discover(db.session, now=utcnow(), reuse_seconds=reuse, **query)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from marketplace.catalog.carousel import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE, REASONS
 from marketplace.catalog.models import DISCIPLINES
 from marketplace.catalog.queries import MAX_PER_PAGE, MAX_RADIUS_KM, SORTS, WHENS
 
@@ -20,9 +21,13 @@ class OffersQuerySchema(ma.Schema):
     )
     when = ma.fields.String(load_default="all", validate=validate.OneOf(WHENS),
                             metadata={"description": "Curtain window, Paris time"})
+    date = ma.fields.Date(metadata={"description": "Curtain on this Paris calendar day "
+                                                   "(YYYY-MM-DD; instead of when)"})
     discipline = ma.fields.String(validate=validate.OneOf(DISCIPLINES))
     max_price_cents = ma.fields.Integer(validate=validate.Range(min=0),
                                         metadata={"description": "Current price at most"})
+    step_free = ma.fields.Boolean(load_default=False,
+                                  metadata={"description": "Only venues with step-free access"})
     sort = ma.fields.String(load_default="relevance", validate=validate.OneOf(SORTS),
                             metadata={"description": "distance needs lat/lng"})
     page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
@@ -38,6 +43,23 @@ class OffersQuerySchema(ma.Schema):
             raise ma.ValidationError("radius_km needs lat and lng.", "radius_km")
         if not has_lat and data.get("sort") == "distance":
             raise ma.ValidationError("sort=distance needs lat and lng.", "sort")
+        if "date" in data and data.get("when", "all") != "all":
+            raise ma.ValidationError("Give either when or date, not both.", "date")
+
+
+class CarouselQuerySchema(ma.Schema):
+    lat = ma.fields.Float(validate=validate.Range(-90, 90),
+                          metadata={"description": "Latitude of the spectator (with lng)"})
+    lng = ma.fields.Float(validate=validate.Range(-180, 180),
+                          metadata={"description": "Longitude of the spectator (with lat)"})
+    size = ma.fields.Integer(load_default=DEFAULT_SIZE, validate=validate.Range(MIN_SIZE, MAX_SIZE),
+                             metadata={"description": "How many items at most"})
+
+    @ma.validates_schema
+    def _location_goes_together(self, data: dict, **kwargs) -> None:
+        if ("lat" in data) != ("lng" in data):
+            raise ma.ValidationError("lat and lng must be given together.",
+                                     "lng" if "lat" in data else "lat")
 
 
 class OfferShowSchema(ma.Schema):
@@ -51,6 +73,7 @@ class OfferVenueSchema(ma.Schema):
     city = ma.fields.String(required=True)
     lat = ma.fields.Float(required=True)
     lng = ma.fields.Float(required=True)
+    step_free_access = ma.fields.Boolean(required=True)
 
 
 class OfferSchema(ma.Schema):
@@ -86,6 +109,38 @@ class PricePointSchema(ma.Schema):
     discount_percent = ma.fields.Integer(required=True)
 
 
+class ShowDetailSchema(OfferShowSchema):
+    description = ma.fields.String(required=True)
+    duration_minutes = ma.fields.Integer(allow_none=True)
+    age_guidance = ma.fields.String(required=True)
+    image_url = ma.fields.String(required=True)
+
+
+class VenueDetailSchema(OfferVenueSchema):
+    address = ma.fields.String(required=True)
+    postcode = ma.fields.String(required=True)
+    access_notes = ma.fields.String(required=True)
+    transport_notes = ma.fields.String(required=True)
+    getting_home_notes = ma.fields.String(required=True,
+                                          metadata={"description": "How to get home after"})
+
+
 class OfferDetailSchema(OfferSchema):
+    show = ma.fields.Nested(ShowDetailSchema, required=True)
+    venue = ma.fields.Nested(VenueDetailSchema, required=True)
+    sales_close_at = ma.fields.AwareDateTime(required=True)
     schedule = ma.fields.List(ma.fields.Nested(PricePointSchema), required=True,
-                              metadata={"description": "The upcoming price drops"})
+                              metadata={"description": "The upcoming price drops (at most 12, "
+                                                       "evenly spread, next and last kept)"})
+
+
+class CarouselItemSchema(ma.Schema):
+    offer = ma.fields.Nested(OfferSchema, required=True)
+    reason = ma.fields.String(required=True, validate=validate.OneOf(REASONS),
+                              metadata={"description": "Why it is there: nearby, soon, deal "
+                                                       "or random"})
+
+
+class CarouselSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CarouselItemSchema), required=True,
+                           metadata={"description": "A quarter to a half of them random"})

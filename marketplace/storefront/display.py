@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import format_date, format_time, gettext
+from flask_babel import format_date, format_decimal, format_time, gettext
 
 from marketplace.catalog.queries import NIGHT_ENDS_AT
 from marketplace.timeutil import to_paris
@@ -35,6 +35,8 @@ def when_labels() -> dict[str, str]:
     }
 
 
+# Scarcity is worth telling from this many seats left down.
+FEW_SEATS = 5
 # Shows starting from this hour today are "tonight" rather than "today".
 EVENING_STARTS_AT_HOUR = 17
 
@@ -73,3 +75,46 @@ def drop_words(at: datetime, now: datetime, price: str) -> str:
         return gettext("next drop at %(time)s → %(price)s",
                        time=format_time(to_paris(at), "short"), price=price)
     return gettext("next drop %(moment)s → %(price)s", moment=curtain_words(at, now), price=price)
+
+
+def reason_labels() -> dict[str, str]:
+    """Why an offer is in « À découvrir », as its card says it."""
+    return {
+        "nearby": gettext("near you"),
+        "soon": gettext("soon"),
+        "deal": gettext("good deal"),
+        "random": gettext("at random"),
+    }
+
+
+def sort_labels(located: bool) -> dict[str, str]:
+    """The sorts a spectator can pick; by distance only once we know where they are."""
+    labels = {"relevance": gettext("Best match")}
+    if located:
+        labels["distance"] = gettext("Nearest")
+    labels.update({"starts_at": gettext("Soonest"), "price": gettext("Cheapest"),
+                   "discount": gettext("Biggest discount")})
+    return labels
+
+
+def distance_words(km: float | None) -> str:
+    """How far, the way a phone says it: "à 850 m", "à 2,4 km", "à 12 km"."""
+    if km is None:
+        return ""
+    if km < 1:
+        return gettext("%(metres)s m away", metres=format_decimal(max(50, round(km * 20) * 50)))
+    if km < 10:
+        return gettext("%(km)s km away", km=format_decimal(round(km, 1), "#,##0.0"))
+    return gettext("%(km)s km away", km=format_decimal(round(km), "#,##0"))
+
+
+def duration_words(minutes: int | None) -> str:
+    """A show's length: "1 h 30", "45 min", "2 h"."""
+    if not minutes:
+        return ""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return gettext("%(minutes)d min", minutes=rest)
+    if not rest:
+        return gettext("%(hours)d h", hours=hours)
+    return gettext("%(hours)d h %(minutes)02d", hours=hours, minutes=rest)

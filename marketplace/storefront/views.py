@@ -1,67 +1,153 @@
-"""The public storefront: what plays tonight, tomorrow, this weekend, and at what price."""
+"""The public storefront: what plays near me tonight, at what price, and the seats to book."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from marketplace.catalog.models import DISCIPLINES
-from marketplace.catalog.queries import WHENS, list_offers
-from marketplace.extensions import db
+from marketplace.catalog.carousel import discover, reuse_seconds
+from marketplace.catalog.places import PlaceNotFound, find_place
+from marketplace.catalog.queries import find_offers, venue_pins
+from marketplace.errors import Conflict, ValidationFailed
+from marketplace.extensions import db, htmx
+from marketplace.inventory.services import place_hold
+from marketplace.storefront.compression import compress_response
 from marketplace.storefront.display import (
+    FEW_SEATS,
     curtain_words,
     discipline_label,
     discipline_labels,
+    distance_words,
     drop_words,
+    duration_words,
+    reason_labels,
+    sort_labels,
     when_labels,
 )
+from marketplace.storefront.filters import MAX_PRICES_EUROS, RADII_KM, Filters
+from marketplace.storefront.location import (
+    Location,
+    location_from,
+    read_location,
+    remember_location,
+    storefront_geocoder,
+)
+from marketplace.storefront.offer_page import hold_refusal, offer_context
 from marketplace.timeutil import utcnow
+from marketplace.web.rate_limits import hold_limit
 from marketplace.web.templating import render_page_or_fragment
 
 bp = Blueprint("storefront", __name__)
 
 OFFERS_PER_PAGE = 12
+CAROUSEL_SIZE = 10
 LANGUAGES = ("fr", "en")
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
-# Scarcity is worth telling from this many seats left down.
-FEW_SEATS = 5
+# The id of the filters form: htmx names it in HX-Trigger when the form asks for the list.
+FILTERS_FORM = "filters"
+# Map tiles need the network: tests and offline demos set MAP_TILES_URL="" (a blank layer).
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 
 
 @bp.get("/")
 def index():
-    """The open offers as cards, filtered by when and discipline, a page at a time."""
-    filters = _read_filters(request.args)
+    """The open offers as cards (or on a map), filtered, sorted, a page at a time."""
+    if {"near", "lat", "lng", "forget"} & request.args.keys():
+        return _move(request.args)
+    location = read_location(request)
+    return _offers_page(location, Filters.from_args(request.args, located=location is not None))
+
+
+@bp.get("/offers/<int:offer_id>")
+def show_offer(offer_id: int):
+    """One offer: the show, the venue, the price clock and the button that books seats."""
+    return render_template("storefront/offer.html",
+                           **offer_context(offer_id, read_location(request), utcnow()))
+
+
+@bp.post("/offers/<int:offer_id>/hold")
+@hold_limit
+def hold_seats(offer_id: int):
+    """Set the seats aside at today's price, then on to checkout (303)."""
+    quantity = request.form.get("quantity", type=int)
+    try:
+        hold = place_hold(db.session, offer_id, quantity, utcnow(),
+                          current_app.config["HOLD_TTL_SECONDS"])
+    except (Conflict, ValidationFailed) as error:
+        return hold_refusal(offer_id, error, quantity, read_location(request))
+    # The checkout page lives at this address (marketplace.checkout).
+    return redirect(f"{request.script_root}/checkout/{hold.id}", code=303)
+
+
+def _offers_page(location: Location | None, filters: Filters, *, near: str = "",
+                 place_error: str | None = None, status: int = 200):
     now = utcnow()
-    offers = list_offers(db.session, now=now, when=filters["when"],
-                         discipline=filters["discipline"], page=filters["page"],
-                         per_page=OFFERS_PER_PAGE)
-    return render_page_or_fragment(
-        "storefront/index.html", "storefront/_offers.html",
-        offers=offers, filters=filters, now=now, few_seats=FEW_SEATS,
-        when_choices=when_labels().items(), discipline_choices=discipline_labels().items(),
-    )
-
-
-def _read_filters(args: MultiDict) -> dict:
-    """Filters from the query string; a value nobody could have clicked falls back to all."""
-    when = args.get("when", "all")
-    discipline = args.get("discipline") or None
-    page = args.get("page", 1, type=int) or 1
-    return {
-        "when": when if when in WHENS else "all",
-        "discipline": discipline if discipline in DISCIPLINES else None,
-        "page": max(page, 1),
+    origin = location.origin if location else None
+    criteria = filters.criteria(origin)
+    context = {
+        "filters": filters, "location": location, "now": now, "few_seats": FEW_SEATS,
+        "near": near, "place_error": place_error, "sort": filters.sort_for(bool(location)),
+        "when_choices": when_labels().items(), "discipline_choices": discipline_labels().items(),
+        "sort_choices": sort_labels(bool(location)).items(), "radius_choices": RADII_KM,
+        "price_choices": MAX_PRICES_EUROS, "reasons": reason_labels(),
     }
+    if filters.view == "map":
+        body = render_page_or_fragment(
+            "storefront/map.html", "storefront/_map.html",
+            pins=venue_pins(db.session, now=now, criteria=criteria), **context)
+    else:
+        offers = find_offers(db.session, now=now, criteria=criteria,
+                             sort=context["sort"], page=filters.page, per_page=OFFERS_PER_PAGE)
+        body = render_page_or_fragment(
+            "storefront/index.html", "storefront/_offers.html", offers=offers,
+            # Called by the full page only: a fragment does not pay for the carousel.
+            carousel=lambda: discover(db.session, now=now, lat=origin and origin[0],
+                                      lng=origin and origin[1], size=CAROUSEL_SIZE,
+                                      reuse_seconds=reuse_seconds(current_app.config,
+                                                                  current_app.testing)),
+            **context)
+    response = make_response(body, status)
+    response.vary.add("Cookie")  # the location lives there
+    if htmx and request.headers.get("HX-Trigger") == FILTERS_FORM:
+        # The form sends every field, empty or not: show the short address instead.
+        response.headers["HX-Push-Url"] = filters.url(page=filters.page)
+    return response
 
 
-@bp.app_template_global()
-def offers_url(when: str = "all", discipline: str | None = None, page: int = 1) -> str:
-    """The storefront URL for these filters, leaving defaults out so links stay short."""
-    params = {"when": when if when != "all" else None, "discipline": discipline,
-              "page": page if page > 1 else None}
-    return url_for("storefront.index", **{k: v for k, v in params.items() if v is not None})
+def _move(args: MultiDict):
+    """Remember where the spectator is (or forget it), then back to the list, filters kept."""
+    filters = Filters.from_args(args, located=True)
+    back = redirect(filters.url(), code=303)
+    if args.get("forget"):
+        return remember_location(back, None)
+    if "lat" in args or "lng" in args:
+        # An unusable position (a hand-made URL) changes nothing.
+        located = location_from(args.get("lat"), args.get("lng"))
+        return remember_location(back, located) if located else back
+    near = args.get("near", "")
+    try:
+        place = find_place(db.session, storefront_geocoder(), near, utcnow())
+        db.session.commit()  # the geocoder's answer, kept for next time
+    except PlaceNotFound:
+        db.session.rollback()
+        location = read_location(request)
+        message = (gettext("Type a town or a postcode.") if not near.strip()
+                   else gettext("We could not find “%(place)s”. Try a postcode or a town of "
+                                "the region.", place=near.strip()))
+        return _offers_page(location, Filters.from_args(args, located=location is not None),
+                            near=near, place_error=message, status=422)
+    return remember_location(back, Location(place.lat, place.lng, place.label))
 
 
 @bp.app_template_global()
@@ -73,9 +159,20 @@ def url_with(**changes) -> str:
     return f"{request.script_root}{request.path}?{urlencode(list(args.items(multi=True)))}"
 
 
+@bp.app_template_global()
+def map_tiles() -> dict[str, str]:
+    """Where the map's tiles come from (MAP_TILES_URL; none in tests: markers on a blank layer)."""
+    config = current_app.config
+    url = config.get("MAP_TILES_URL", "" if current_app.testing else OSM_TILES)
+    return {"url": url, "attribution": config.get("MAP_TILES_ATTRIBUTION", OSM_ATTRIBUTION)}
+
+
+bp.after_app_request(compress_response)
 bp.add_app_template_filter(discipline_label)
 bp.add_app_template_filter(curtain_words)
 bp.add_app_template_filter(drop_words)
+bp.add_app_template_filter(distance_words)
+bp.add_app_template_filter(duration_words)
 
 
 @bp.after_request

@@ -39,7 +39,7 @@ def test_home_shows_the_offer_cards_on_a_phone(db, live_server, phone, tmp_path)
     assert cards.count() == 3
     for i in range(3):
         assert cards.nth(i).is_visible()
-    assert phone.get_by_role("heading", name="Le Misanthrope").is_visible()
+    assert cards.get_by_role("heading", name="Le Misanthrope").is_visible()
     assert phone.locator("html").get_attribute("lang") == "fr"
     # Mobile first: nothing wider than the screen.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
@@ -66,7 +66,7 @@ def test_filters_and_see_more_go_through_htmx(db, live_server, phone):
     phone.get_by_role("link", name="Danse", exact=True).click()
     phone.wait_for_url(live_server + "/?discipline=dance")
     phone.wait_for_function("document.querySelectorAll('.offer-card').length === 1")
-    assert phone.get_by_role("heading", name="Ballet").is_visible()
+    assert phone.locator(".offer-card").get_by_role("heading", name="Ballet").is_visible()
     assert phone.get_by_role("link", name="Danse", exact=True).get_attribute(
         "aria-current") == "true"
     # Swapped in place by htmx: no page load, a single header.

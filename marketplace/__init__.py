@@ -107,6 +107,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from marketplace.api import register_api
+    from marketplace.checkout.views import bp as checkout_bp
     from marketplace.privacy.views import bp as privacy_bp
     from marketplace.storefront.views import bp as storefront_bp
     from marketplace.web.health import bp as health_bp
@@ -114,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(health_bp)
     app.register_blueprint(storefront_bp)
+    app.register_blueprint(checkout_bp)
     app.register_blueprint(privacy_bp)
     register_api(app, rest_api, csrf)
     register_portal(app, rest_api, csrf)

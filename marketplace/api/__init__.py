@@ -8,10 +8,13 @@ from flask_wtf import CSRFProtect
 
 
 def register_api(app: Flask, api: Api, csrf: CSRFProtect) -> None:
+    from marketplace.api.checkout import blp as checkout_blp
     from marketplace.api.holds import blp as holds_blp
     from marketplace.api.offers import blp as offers_blp
+    from marketplace.api.orders import blp as orders_blp
+    from marketplace.api.payments import blp as payments_blp
 
-    for blp in (offers_blp, holds_blp):
+    for blp in (offers_blp, holds_blp, checkout_blp, payments_blp, orders_blp):
         # Bearer tokens and anonymous JSON calls: no cookie session to forge, so no CSRF.
         csrf.exempt(blp)
         api.register_blueprint(blp, url_prefix="/api/v1")

@@ -26,6 +26,7 @@ TRANSLATION_DIRECTORIES = [
     str(PROJECT_ROOT / "marketplace" / "checkout" / "translations"),
     str(PROJECT_ROOT / "venues_portal" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "privacy" / "translations"),
+    str(PROJECT_ROOT / "marketplace" / "watches" / "translations"),
 ]
 
 
@@ -108,8 +109,10 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from marketplace.api import register_api
     from marketplace.checkout.views import bp as checkout_bp
+    from marketplace.feedback.views import bp as feedback_bp
     from marketplace.privacy.views import bp as privacy_bp
     from marketplace.storefront.views import bp as storefront_bp
+    from marketplace.watches.views import bp as watches_bp
     from marketplace.web.health import bp as health_bp
     from venues_portal import register_portal
 
@@ -117,5 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(storefront_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(watches_bp)
+    app.register_blueprint(feedback_bp)
     register_api(app, rest_api, csrf)
     register_portal(app, rest_api, csrf)

@@ -3,15 +3,17 @@
 from marketplace.accounts.models import ApiToken, Membership, User
 from marketplace.catalog.models import DISCIPLINES, GeocodedPlace, Performance, Show, Venue
 from marketplace.contacts.models import Contact
+from marketplace.feedback.models import Feedback
 from marketplace.inventory.models import Hold, Release
 from marketplace.mail.models import JobRun, OutboundEmail
 from marketplace.orders.models import Order, Payment, PaymentEvent, Ticket
-from marketplace.watches.models import Watch
+from marketplace.watches.models import Watch, WatchAlert
 
 __all__ = [
     "DISCIPLINES",
     "ApiToken",
     "Contact",
+    "Feedback",
     "GeocodedPlace",
     "Hold",
     "JobRun",
@@ -27,4 +29,5 @@ __all__ = [
     "User",
     "Venue",
     "Watch",
+    "WatchAlert",
 ]

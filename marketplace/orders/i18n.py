@@ -25,6 +25,7 @@ _ROOT = Path(__file__).resolve().parent.parent.parent
 _CATALOGUES = (
     _ROOT / "marketplace" / "checkout" / "translations",
     _ROOT / "marketplace" / "translations",
+    _ROOT / "marketplace" / "watches" / "translations",
 )
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"

@@ -19,7 +19,9 @@ log = logging.getLogger(__name__)
 
 def job_context() -> JobContext:
     return JobContext(engine=db.engine, smtp_url=current_app.config.get("SMTP_URL"),
-                      redis_client=redis_connector.client)
+                      redis_client=redis_connector.client,
+                      base_url=current_app.config.get("BASE_URL") or "http://127.0.0.1:5000",
+                      secret_key=current_app.config["SECRET_KEY"])
 
 
 @click.command("scheduler")

@@ -19,6 +19,10 @@ from marketplace.contacts.webhooks import deliver_webhooks
 from marketplace.inventory.services import close_ended_releases, sweep_expired_holds
 from marketplace.mail.mailer import deliver_emails
 from marketplace.orders.confirmation import cancel_abandoned_orders
+from marketplace.scheduler.digests import queue_agency_digests, queue_venue_digests
+from marketplace.scheduler.links import MailLinks
+from marketplace.scheduler.mailings import queue_aftershow_emails, queue_practical_emails
+from marketplace.watches.alerts import evaluate_watches
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,13 @@ class JobContext:
     engine: Engine
     smtp_url: str | None
     redis_client: redis.Redis | None
+    # For the links in e-mails (no request to read them from).
+    base_url: str = "http://127.0.0.1:5000"
+    secret_key: str = ""
+
+    @property
+    def links(self) -> MailLinks:
+        return MailLinks(base_url=self.base_url.rstrip("/"), secret_key=self.secret_key)
 
 
 @dataclass(frozen=True)
@@ -67,10 +78,49 @@ def cancel_unpaid_orders(ctx: JobContext, now: datetime) -> int:
         return cancel_abandoned_orders(session, now)
 
 
+def alert_watches(ctx: JobContext, now: datetime) -> int:
+    with Session(ctx.engine) as session:
+        return _then_send(ctx, now, evaluate_watches(session, ctx.links, now))
+
+
+def send_practical_information(ctx: JobContext, now: datetime) -> int:
+    with Session(ctx.engine) as session:
+        return _then_send(ctx, now, queue_practical_emails(session, ctx.links, now))
+
+
+def send_aftershow_emails(ctx: JobContext, now: datetime) -> int:
+    with Session(ctx.engine) as session:
+        return _then_send(ctx, now, queue_aftershow_emails(session, ctx.links, now))
+
+
+def send_venue_digests(ctx: JobContext, now: datetime) -> int:
+    with Session(ctx.engine) as session:
+        return _then_send(ctx, now, queue_venue_digests(session, ctx.links, now))
+
+
+def send_agency_digests(ctx: JobContext, now: datetime) -> int:
+    with Session(ctx.engine) as session:
+        return _then_send(ctx, now, queue_agency_digests(session, ctx.links, now))
+
+
+def _then_send(ctx: JobContext, now: datetime, queued: int) -> int:
+    # What a job queued leaves at once; whatever fails waits for send_emails' next pass.
+    if queued:
+        deliver_emails(ctx.engine, ctx.smtp_url, now)
+    return queued
+
+
 JOBS: tuple[Job, ...] = (
     Job("sweep_holds", sweep_holds, every=timedelta(minutes=1)),
     Job("cancel_unpaid_orders", cancel_unpaid_orders, every=timedelta(minutes=10)),
     Job("close_releases", close_releases, every=timedelta(minutes=1)),
+    Job("alert_watches", alert_watches, every=timedelta(minutes=5)),
+    Job("send_practical_information", send_practical_information, every=timedelta(minutes=5)),
+    Job("send_aftershow_emails", send_aftershow_emails, every=timedelta(minutes=15)),
+    Job("send_venue_digests", send_venue_digests, every=timedelta(minutes=30),
+        daily_from_hour=7),
+    Job("send_agency_digests", send_agency_digests, every=timedelta(minutes=30),
+        daily_from_hour=8),
     Job("send_emails", send_emails, every=timedelta(minutes=1)),
     Job("send_webhooks", send_webhooks, every=timedelta(minutes=1)),
     Job("refresh_contact_stages", refresh_contact_stages, every=timedelta(minutes=30),

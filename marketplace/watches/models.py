@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.db import Base, UTCDateTime
@@ -43,3 +43,21 @@ class Watch(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WatchAlert(Base):
+    """An offer a watch has already told about (or that was on screen when it was made)."""
+
+    __tablename__ = "watch_alerts"
+    __table_args__ = (
+        UniqueConstraint("watch_id", "release_id"),
+        CheckConstraint("reason IN ('alerted', 'seen')", name="reason_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"))
+    release_id: Mapped[int] = mapped_column(
+        ForeignKey("releases.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(10), default="alerted")
+    price_cents: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

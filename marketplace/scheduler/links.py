@@ -1,0 +1,57 @@
+"""Signed links the jobs put in e-mails (no request: the base URL and key come from config)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+FEEDBACK_SALT = "kiosque-feedback"
+UNSUBSCRIBE_SALT = "kiosque-watch-unsubscribe"
+
+
+@dataclass(frozen=True)
+class MailLinks:
+    base_url: str
+    secret_key: str
+
+    def _signer(self, salt: str) -> URLSafeSerializer:
+        return URLSafeSerializer(self.secret_key, salt=salt)
+
+    def feedback_token(self, order_id: str) -> str:
+        return self._signer(FEEDBACK_SALT).dumps(order_id)
+
+    def feedback_order(self, token: str) -> str | None:
+        """The order id a feedback token stands for, or None when it was not ours."""
+        try:
+            return self._signer(FEEDBACK_SALT).loads(token)
+        except BadSignature:
+            return None
+
+    def feedback_url(self, order_id: str, rating: int | None = None) -> str:
+        url = f"{self.base_url}/avis/{self.feedback_token(order_id)}"
+        return f"{url}?note={rating}" if rating else url
+
+    def unsubscribe_token(self, watch_id: int) -> str:
+        return self._signer(UNSUBSCRIBE_SALT).dumps(watch_id)
+
+    def unsubscribed_watch(self, token: str) -> int | None:
+        try:
+            watch_id = self._signer(UNSUBSCRIBE_SALT).loads(token)
+        except BadSignature:
+            return None
+        return watch_id if isinstance(watch_id, int) else None
+
+    def unsubscribe_url(self, watch_id: int) -> str:
+        return f"{self.base_url}/alertes/{self.unsubscribe_token(watch_id)}/desabonner"
+
+    def confirm_url(self, token: str) -> str:
+        return f"{self.base_url}/alertes/{token}/confirmer"
+
+    def offer_url(self, offer_id: int) -> str:
+        return f"{self.base_url}/offers/{offer_id}"
+
+
+def mail_links(config) -> MailLinks:
+    return MailLinks(base_url=(config.get("BASE_URL") or "").rstrip("/"),
+                     secret_key=config["SECRET_KEY"])

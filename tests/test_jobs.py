@@ -1,0 +1,139 @@
+"""The jobs' e-mails: practical information before curtain, "how was it?" the next morning,
+digests for venue managers and the agency; each once, only for paid, unerased orders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from marketplace.contacts.models import Contact
+from marketplace.contacts.rights import erase
+from marketplace.contacts.services import record_paid_order
+from marketplace.feedback.models import Feedback
+from marketplace.orders.payments import gateway_for
+from marketplace.orders.refunds import refund_paid_order
+from marketplace.scheduler.links import mail_links
+from marketplace.scheduler.runner import run_job
+from tests.buying import bought
+from tests.factories import MembershipFactory, ReleaseFactory, UserFactory
+from tests.jobs_helpers import JOB, email, email_keys, job_context
+
+CURTAIN_OFFSET = timedelta(hours=4)  # ReleaseFactory: curtain at now + 4 h (21:00 Paris)
+
+
+def _release(db, now, **venue):
+    release = ReleaseFactory(performance__show__venue__transport_notes="Métro 1, Vieux-Port",
+                             performance__show__venue__getting_home_notes="Last metro 00:30",
+                             performance__show__venue__step_free_access=True, **venue)
+    db.session.commit()
+    return release
+
+
+def test_practical_email_leaves_three_hours_before_curtain_once(app, db, now):
+    release = _release(db, now)
+    order = bought(app, release, 2, now)
+    ctx, job = job_context(app), JOB["send_practical_information"]
+    assert run_job(job, ctx, now + timedelta(minutes=55)).count == 0  # curtain in 3 h 05
+    assert run_job(job, ctx, now + timedelta(hours=1)).count == 1
+    assert run_job(job, ctx, now + timedelta(hours=1, minutes=5)).count == 0
+    practical = email(f"practical:{order.id}")
+    assert practical.to_address == "lea.martin@example.org" and practical.status == "outbox"
+    assert "Métro 1, Vieux-Port" in practical.body_text
+    assert "Last metro 00:30" in practical.body_text and "Last metro 00:30" in practical.body_html
+    assert "Accès de plain-pied" in practical.body_text or "plain-pied" in practical.body_text
+
+
+def test_a_purchase_inside_the_three_hours_gets_the_practical_email_at_the_next_run(
+        app, db, now):
+    release = _release(db, now)
+    late = now + timedelta(hours=2)
+    order = bought(app, release, 1, late)
+    assert run_job(JOB["send_practical_information"], job_context(app),
+                   late + timedelta(minutes=2)).count == 1
+    assert email_keys("practical:") == [f"practical:{order.id}"]
+
+
+def test_refunded_and_erased_orders_get_no_email(app, db, now):
+    release = _release(db, now)
+    refunded = bought(app, release, 1, now, email="refund@example.org")
+    bought(app, release, 1, now, email="erase@example.org")
+    kept = bought(app, release, 1, now, email="kept@example.org")
+    assert refund_paid_order(db.session, refunded.id, "refunded_by_venue", now,
+                             gateway_for(app.config))
+    erase(db.session, "erase@example.org", now)
+    ctx = job_context(app)
+    run_job(JOB["send_practical_information"], ctx, now + timedelta(hours=2))
+    next_morning = now + timedelta(hours=18)  # Saturday 10:00 Paris
+    run_job(JOB["send_aftershow_emails"], ctx, next_morning)
+    assert email_keys("practical:") == [f"practical:{kept.id}"]
+    assert email_keys("aftershow:") == [f"aftershow:{kept.id}"]
+
+
+def test_aftershow_email_waits_for_nine_the_next_morning(app, db, now):
+    release = _release(db, now)
+    order = bought(app, release, 1, now)
+    ctx, job = job_context(app), JOB["send_aftershow_emails"]
+    assert run_job(job, ctx, now + CURTAIN_OFFSET + timedelta(hours=2)).count == 0  # 23:00
+    assert run_job(job, ctx, datetime(2026, 11, 21, 7, 59, tzinfo=UTC)).count == 0  # 08:59
+    assert run_job(job, ctx, datetime(2026, 11, 21, 8, 0, tzinfo=UTC)).count == 1  # 09:00
+    assert run_job(job, ctx, datetime(2026, 11, 21, 9, 0, tzinfo=UTC)).count == 0
+    aftershow = email(f"aftershow:{order.id}")
+    links = mail_links(app.config)
+    for rating in range(1, 6):
+        assert links.feedback_url(order.id, rating) in aftershow.body_text
+        assert links.feedback_url(order.id, rating) in aftershow.body_html
+
+
+def test_one_tap_rating_and_comment_land_on_the_buyers_contact(app, db, client, now):
+    release = _release(db, now)
+    order = bought(app, release, 1, now)
+    contact = db.session.scalar(select(Contact).where(Contact.venue_id == release.venue_id))
+    if contact is None:  # the checkout does not file paid orders in the contact base yet
+        contact = record_paid_order(db.session, order, now)
+        db.session.commit()
+    path = mail_links(app.config).feedback_url(order.id, 4).removeprefix(app.config["BASE_URL"])
+    assert client.get(path).status_code == 200
+    response = client.post(path.split("?")[0], data={"note": "5", "comment": "Superbe soirée"})
+    assert response.status_code == 200
+    feedback = db.session.scalar(select(Feedback))
+    assert (feedback.rating, feedback.comment) == (5, "Superbe soirée")
+    assert feedback.contact_id == contact.id
+    assert feedback.venue_id == release.venue_id
+    assert client.get("/avis/forged-token?note=5").status_code == 404
+    assert client.post(path.split("?")[0], data={"note": "9"}).status_code == 422
+
+
+def test_venue_managers_get_a_morning_digest_once(app, db, now):
+    release = _release(db, now)
+    bought(app, release, 2, now)
+    manager = MembershipFactory(venue=release.performance.venue, role="manager").user
+    MembershipFactory(venue=release.performance.venue, role="box_office")
+    tonight = ReleaseFactory(performance__show__venue=release.performance.venue,
+                             performance__show__title="Ce soir",
+                             performance__starts_at=now + timedelta(days=1))
+    db.session.commit()
+    ctx, job = job_context(app), JOB["send_venue_digests"]
+    morning = now + timedelta(hours=16)  # Saturday 09:00 Paris
+    assert run_job(job, ctx, morning).count == 1
+    assert run_job(job, ctx, morning + timedelta(hours=1)).reason == "done today"
+    digest = email(f"digest:{release.venue_id}:2026-11-21:{manager.id}")
+    assert digest.to_address == manager.email
+    assert release.performance.show.title in digest.body_text  # sold yesterday
+    assert tonight.performance.show.title in digest.body_text  # open tonight
+    assert email_keys("digest:") == [digest.dedup_key]  # box office staff get none
+
+
+def test_the_agency_hears_about_last_week_on_monday(app, db, now):
+    release = _release(db, now)
+    bought(app, release, 3, now)
+    agent = UserFactory(agency_role="staff")
+    UserFactory()  # nobody from the agency
+    db.session.commit()
+    ctx, job = job_context(app), JOB["send_agency_digests"]
+    assert run_job(job, ctx, now + timedelta(days=1)).count == 0  # Saturday
+    monday = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 Paris
+    assert run_job(job, ctx, monday).count == 1
+    digest = email(f"agency-digest:{agent.id}:2026-W47")
+    assert "3" in digest.subject and digest.to_address == agent.email
+    assert "lea.martin" not in digest.body_text  # aggregates only

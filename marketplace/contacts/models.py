@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import (
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,6 +23,25 @@ from marketplace.db import Base, UTCDateTime
 from marketplace.timeutil import utcnow
 
 STAGES = ("contact", "first_time", "regular", "lapsed")
+SEARCH_TEXT_LENGTH = 600
+
+
+def folded(text: str | None) -> str:
+    """`text` as searches compare it: lower-case, without accents ("Hélène" → "helene")."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def search_text_for(name: str | None, email: str | None, postcode: str | None) -> str:
+    """What the portal's search box looks into: name, e-mail and postcode, folded."""
+    return " ".join(folded(part).strip() for part in (name, email, postcode)
+                    if part)[:SEARCH_TEXT_LENGTH]
+
+
+def _search_text_default(context) -> str:
+    # Core INSERTs too (insert_once, the demo seed): computed from the row being inserted.
+    row = context.get_current_parameters()
+    return search_text_for(row.get("name"), row.get("email"), row.get("postcode"))
 
 
 class Contact(Base):
@@ -55,6 +76,14 @@ class Contact(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Kept in step with name, e-mail and postcode (on insert and on every ORM update).
+    search_text: Mapped[str] = mapped_column(String(SEARCH_TEXT_LENGTH),
+                                             default=_search_text_default, server_default="")
+
+
+@event.listens_for(Contact, "before_update")
+def _refresh_search_text(_mapper, _connection, contact: Contact) -> None:
+    contact.search_text = search_text_for(contact.name, contact.email, contact.postcode)
 
 
 class WebhookDelivery(Base):
@@ -66,6 +95,8 @@ class WebhookDelivery(Base):
             "status IN ('pending', 'delivered', 'failed')", name="status_known"
         ),
         Index("ix_webhook_deliveries_status_next", "status", "next_attempt_at"),
+        # The portal's delivery log: a venue's newest first, a page at a time.
+        Index("ix_webhook_deliveries_venue_created", "venue_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

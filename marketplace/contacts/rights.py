@@ -25,6 +25,8 @@ from marketplace.orders.models import Order
 from marketplace.watches.models import Watch
 
 LINK_VALIDITY = timedelta(hours=48)
+# An erased contact's e-mail becomes "erased-<tag>-<id>@invalid" (SQL LIKE pattern).
+ERASED_EMAIL_PATTERN = "erased-%@invalid"
 _SALT = "kiosque-my-data"
 
 
@@ -123,7 +125,7 @@ def erase(session: Session, email: str, now: datetime) -> dict:
         update(Contact).where(Contact.email == email)
         .values(email=literal(f"erased-{tag}-") + cast(Contact.id, String) + "@invalid",
                 name="", postcode="", birth_year=None, marketing_consent=False,
-                consent_text=None, notes="", updated_at=now)
+                consent_text=None, notes="", search_text="", updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     watches = session.execute(delete(Watch).where(Watch.email == email)).rowcount

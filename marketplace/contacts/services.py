@@ -63,9 +63,10 @@ def record_paid_order(session: Session, order: Order, now: datetime) -> Contact:
 
 
 def record_cancelled_order(session: Session, order: Order, now: datetime) -> Contact | None:
-    """Take a cancelled or refunded order out of its buyer's history."""
+    """Take a cancelled or refunded order out of its buyer's history (after its status changed)."""
     if order.contact_id is None:
-        return None
+        return None  # never paid, or paid and refunded at once: it never landed
+    session.flush()  # the new status, for the history refolded from the paid orders
     contact = session.scalars(
         select(Contact).where(Contact.id == order.contact_id)
         .with_for_update().execution_options(populate_existing=True)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Venue
@@ -104,6 +105,28 @@ def resend(session: Session, venue: Venue, delivery_id: int, now: datetime) -> b
     if result is not None:
         session.info.setdefault(PENDING_IDS, []).append(result.dedup_key)
     return result is not None
+
+
+def queue_test_event(session: Session, venue: Venue, now: datetime) -> WebhookDelivery | None:
+    """A harmless "test" event to the venue's URL (None if it has none), sent after commit."""
+    key = f"test:{venue.id}:{int(now.timestamp())}:{secrets.token_hex(4)}"
+    if not queue_webhook(session, venue, event="test", dedup_key=key, now=now, payload={
+            "test": True, "message": "Kiosque test event: nothing to record."}):
+        return None
+    return session.scalar(select(WebhookDelivery).where(WebhookDelivery.dedup_key == key))
+
+
+def venue_deliveries(session: Session, venue: Venue, *, page: int = 1, per_page: int = 50
+                     ) -> tuple[list[WebhookDelivery], int]:
+    """One page of the venue's deliveries, newest first, and how many there are in all."""
+    total = session.scalar(select(func.count()).select_from(WebhookDelivery)
+                           .where(WebhookDelivery.venue_id == venue.id))
+    deliveries = session.scalars(
+        select(WebhookDelivery).where(WebhookDelivery.venue_id == venue.id)
+        .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
+        .offset((max(1, page) - 1) * per_page).limit(per_page)
+    ).all()
+    return list(deliveries), total
 
 
 def next_attempt(created_at: datetime, attempts: int, now: datetime) -> datetime | None:

@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from marketplace.catalog.models import Performance
+from marketplace.contacts.services import record_paid_order
 from marketplace.inventory.locking import transaction
 from marketplace.inventory.models import Release
 from marketplace.orders.access import ORDER_ID_MAX_LENGTH, OrderLinks
@@ -81,6 +82,7 @@ def on_order_paid(session: Session, order: Order, now: datetime, links: OrderLin
                     for _ in range(order.quantity))
     session.flush()
     session.refresh(order, ["tickets"])
+    record_paid_order(session, order, now)  # the venue's contact base, and its webhook
     queue_confirmation(session, order, links, now)
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from marketplace.contacts.services import record_cancelled_order
 from marketplace.errors import Unavailable
 from marketplace.inventory.locking import transaction
 from marketplace.orders.emails import (
@@ -62,6 +63,7 @@ def refund_claimed_order(session: Session, order: Order, charge_reference: str |
                         amount_cents=order.total_cents if charged is None else charged,
                         provider=order.payment_provider, provider_reference=reference,
                         created_at=now))
+    record_cancelled_order(session, order, now)  # out of the buyer's history at the venue
     queue_refund_notice(session, order, reason, now)
 
 

@@ -44,9 +44,9 @@ def contact_stage(stage: str) -> str:
 @bp.app_template_filter("contact_stage_plural")
 def contact_stage_plural(stage: str) -> str:
     """The name of a stage as a segment: "Regulars"."""
-    return {"contact": gettext("New contacts (no purchase left)"),
-            "first_time": gettext("First-time buyers"), "regular": gettext("Regulars"),
-            "lapsed": gettext("Lapsed (nothing in 12 months)")}.get(stage, stage)
+    return {"contact": gettext("Without a purchase"), "first_time": gettext("First-time buyers"),
+            "regular": gettext("Regulars"), "lapsed": gettext("Lapsed contacts")
+            }.get(stage, stage)
 
 
 @bp.get("/venues/<venue_slug>/contacts")
@@ -54,10 +54,11 @@ def contact_stage_plural(stage: str) -> str:
 def contacts(venue):
     """The base, filtered by the segment in the URL, a page at a time."""
     segment = parse_filter(request.args)
-    found = find_contacts(db.session, venue, segment, page=_page(request.args.get("page")))
     # The figures of the whole base only head the full page (htmx swaps the results).
     fragment = htmx and not htmx.boosted and not htmx.history_restore_request
     figures = None if fragment else base_figures(db.session, venue)
+    found = find_contacts(db.session, venue, segment, page=_page(request.args.get("page")),
+                          whole_base=figures)
     return render_page_or_fragment(
         "portal/contacts.html", "portal/_contacts.html", venue=venue, segment=segment,
         found=found, figures=figures, disciplines=discipline_labels(),

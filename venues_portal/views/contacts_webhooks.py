@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -50,12 +51,15 @@ def webhooks(venue):
     """The venue's deliveries, newest first, with their answers and a button to send again."""
     page = _page(request.args.get("page"))
     deliveries, total = venue_deliveries(db.session, venue, page=page, per_page=PER_PAGE)
-    pending = any(d.status == "pending" and d.attempts == 0 for d in deliveries)
+    now = utcnow()
+    # Just queued: its answer comes within seconds (sent after the commit). Older ones wait
+    # for the scheduler's retries, minutes apart: no need to keep asking for those.
+    pending = any(d.status == "pending" and d.attempts == 0
+                  and d.created_at > now - timedelta(minutes=2) for d in deliveries)
     return render_page_or_fragment(
         "portal/webhooks.html", "portal/_webhooks.html", venue=venue, deliveries=deliveries,
         total=total, page_number=page, pages=max(1, -(-total // PER_PAGE)),
-        refresh=REFRESH_SECONDS if pending else None, signature_header=SIGNATURE_HEADER,
-        now=utcnow())
+        refresh=REFRESH_SECONDS if pending else None, signature_header=SIGNATURE_HEADER)
 
 
 @bp.post("/venues/<venue_slug>/webhooks/<int:delivery_id>/resend")

@@ -26,6 +26,7 @@ TRANSLATION_DIRECTORIES = [
     str(PROJECT_ROOT / "marketplace" / "checkout" / "translations"),
     str(PROJECT_ROOT / "venues_portal" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "privacy" / "translations"),
+    str(PROJECT_ROOT / "marketplace" / "agency" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "watches" / "translations"),
 ]
 
@@ -107,6 +108,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from marketplace.agency import register_agency
     from marketplace.api import register_api
     from marketplace.checkout.views import bp as checkout_bp
     from marketplace.feedback.views import bp as feedback_bp
@@ -124,3 +126,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(feedback_bp)
     register_api(app, rest_api, csrf)
     register_portal(app, rest_api, csrf)
+    register_agency(app)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 
 import marshmallow as ma
@@ -12,12 +10,13 @@ from flask_smorest import Blueprint
 
 from marketplace.extensions import db
 from marketplace.timeutil import to_paris, utcnow
-from marketplace.uptake.queries import GROUPINGS, uptake, venue_postcode_locator
+from marketplace.uptake.csvfile import csv_text
+from marketplace.uptake.grouping import GROUPINGS
+from marketplace.uptake.periods import MAX_PERIOD_DAYS
+from marketplace.uptake.queries import region_postcode_locator, uptake
 from marketplace.web.auth import agency_token_required
 
 blp = Blueprint("agency_api", __name__, description="Uptake across the region (agency token)")
-
-MAX_PERIOD_DAYS = 731
 
 
 class UptakeQuerySchema(ma.Schema):
@@ -74,18 +73,19 @@ def get_uptake(query: dict):
     """Released and sold seats, revenue, discounts and audiences, by group."""
     rows = [row.as_dict() for row in uptake(
         db.session, query["start"], query["end"], query["group_by"],
-        venue_postcode_locator(db.session))]
+        region_postcode_locator(db.session))]
     if query["format"] == "csv":
         return _csv(rows, query)
     return {**query, "rows": rows}
 
 
 def _csv(rows: list[dict], query: dict) -> Response:
-    out = io.StringIO()
-    out.write("\ufeff")  # a French spreadsheet opens UTF-8 cleanly with a BOM
-    writer = csv.DictWriter(out, fieldnames=list(UptakeRowSchema().fields), delimiter=";")
-    writer.writeheader()
-    writer.writerows(rows)
+    columns = list(UptakeRowSchema().fields)
+    body = csv_text(columns, ([_plain(row[c]) for c in columns] for row in rows))
     name = f"kiosque-uptake-{query['group_by']}-{query['start']}-{query['end']}.csv"
-    return Response(out.getvalue(), mimetype="text/csv",
+    return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _plain(value: object) -> object:
+    return "" if value is None else value

@@ -1,36 +1,36 @@
 """Uptake across the region, for the agency: aggregates only (DESIGN.md rule 6).
 
-Privacy by construction: every query here aggregates in SQL (counts, sums, distinct
-counts, and seat counts per buyer postcode for the distance median); no row about one
-person ever reaches Python. A group with fewer than MIN_BUYERS buyers keeps its counts
+Privacy by construction: every query here aggregates in SQL (counts, sums, counts of
+buyers, and a median distance or orders per buyer postcode and venue for it); no row
+about one person ever reaches Python. A group with fewer than MIN_BUYERS buyers keeps its counts
 but hides what is derived from the buyers themselves (age share, distance, new-buyer
 share), so that nobody can be singled out.
 
-Periods are Paris calendar days, inclusive; a sale counts on the day it was paid and a
-release on the day its sales opened.
+Periods are Paris calendar days, inclusive; a release counts on the day its sales
+opened, a sale on the day it was paid (marketplace.uptake.sales says what a sale and a
+buyer are).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import Integer, case, cast, distinct, func, literal, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.geo import haversine_km
-from marketplace.catalog.models import Performance, Show, Venue
+from marketplace.catalog.models import Venue
+from marketplace.catalog.towns import TOWNS
 from marketplace.inventory.models import Release
 from marketplace.orders.models import Order
-from marketplace.timeutil import PARIS
+from marketplace.uptake.distances import PostcodeLocator, median_distances
+from marketplace.uptake.grouping import TOTAL, Grouping
+from marketplace.uptake.periods import paris_day_bounds
+from marketplace.uptake.sales import buyer_identity, paid_orders
+from marketplace.uptake.sql import roomy
 
-GROUPINGS = ("venue", "discipline", "week", "postcode_area")
 MIN_BUYERS = 10
 YOUNG_AGE = 30
-
-PostcodeLocator = Callable[[str], tuple[float, float] | None]
 
 
 @dataclass
@@ -42,10 +42,10 @@ class UptakeRow:
     face_value_cents: int = 0
     orders: int = 0
     buyers: int = 0
-    new_to_venue_orders: int = 0
+    new_buyers: int = 0
     aged_buyers: int = 0
     young_buyers: int = 0
-    distances: list[tuple[float, int]] = field(default_factory=list)
+    median_km: float | None = None  # of every buyer's trip, hidden below MIN_BUYERS
 
     @property
     def sell_through(self) -> float | None:
@@ -58,129 +58,140 @@ class UptakeRow:
         return round(100 * (1 - self.revenue_cents / self.face_value_cents), 1)
 
     @property
+    def saved_cents(self) -> int:
+        """What buyers did not pay: face value minus revenue."""
+        return self.face_value_cents - self.revenue_cents
+
+    @property
     def identifiable(self) -> bool:
         return self.buyers < MIN_BUYERS
 
+    @property
+    def new_to_venue_share(self) -> float | None:
+        if self.identifiable or not self.buyers:
+            return None
+        return round(self.new_buyers / self.buyers, 4)
+
+    @property
+    def under_30_share(self) -> float | None:
+        if self.identifiable or not self.aged_buyers:
+            return None
+        return round(self.young_buyers / self.aged_buyers, 4)
+
+    @property
+    def median_buyer_distance_km(self) -> float | None:
+        return None if self.identifiable else self.median_km
+
     def as_dict(self) -> dict:
         """The row as the API and the CSV show it (buyer-derived figures hidden when few)."""
-        hidden = self.identifiable
         return {
             "group": self.group, "released": self.released, "sold": self.sold,
             "sell_through": self.sell_through, "revenue_cents": self.revenue_cents,
             "face_value_cents": self.face_value_cents,
             "avg_discount_percent": self.avg_discount_percent,
             "orders": self.orders, "buyers": self.buyers,
-            "new_to_venue_share": None if hidden or not self.orders
-            else round(self.new_to_venue_orders / self.orders, 4),
-            "under_30_share": None if hidden or not self.aged_buyers
-            else round(self.young_buyers / self.aged_buyers, 4),
-            "median_buyer_distance_km": None if hidden else _weighted_median(self.distances),
+            "new_to_venue_share": self.new_to_venue_share,
+            "under_30_share": self.under_30_share,
+            "median_buyer_distance_km": self.median_buyer_distance_km,
         }
-
-
-def paris_day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """The UTC instants from Paris midnight of `start` to Paris midnight after `end`."""
-    return (datetime.combine(start, time(), PARIS),
-            datetime.combine(end + timedelta(days=1), time(), PARIS))
 
 
 def uptake(session: Session, start: date, end: date, group_by: str,
            locate_postcode: PostcodeLocator) -> list[UptakeRow]:
-    """Uptake rows for the Paris days start..end (inclusive), grouped as asked."""
-    if group_by == "week":
-        return [row for week_start, week_end, label in _iso_weeks(start, end)
-                for row in _rows(session, week_start, week_end, literal(label),
-                                 locate_postcode)]
-    return _rows(session, start, end, _GROUP_KEYS[group_by](), locate_postcode)
+    """Uptake rows for the Paris days start..end (inclusive), grouped as asked, by group."""
+    return _rows(session, start, end, Grouping(group_by, start, end), locate_postcode)
 
 
-_GROUP_KEYS = {
-    "venue": lambda: Venue.slug,
-    "discipline": lambda: Show.discipline,
-    "postcode_area": lambda: func.substr(Venue.postcode, 1, 2),
-}
+def region_totals(session: Session, start: date, end: date,
+                  locate_postcode: PostcodeLocator) -> UptakeRow:
+    """The whole region's figures for the period, in one row (group "all")."""
+    rows = _rows(session, start, end, Grouping(TOTAL, start, end), locate_postcode)
+    return rows[0] if rows else UptakeRow(group=TOTAL)
 
 
-def _rows(session: Session, start: date, end: date, key, locate_postcode: PostcodeLocator,
-          ) -> list[UptakeRow]:
+def seats(session: Session, start: date, end: date, group_by: str) -> list[UptakeRow]:
+    """Only seats released and sold (and so sell-through) per group: what a chart needs."""
+    grouping = Grouping(group_by, start, end)
     since, until = paris_day_bounds(start, end)
-    rows: dict[str, UptakeRow] = defaultdict(lambda: UptakeRow(group=""))
-
-    def row(group) -> UptakeRow:
-        found = rows[str(group)]
-        found.group = str(group)
-        return found
-
-    released = _joined(select(key.label("g"), func.sum(Release.quantity)))
-    for group, seats in session.execute(
-            released.where(Release.sales_open_at >= since, Release.sales_open_at < until)
-            .group_by(key)):
-        row(group).released = int(seats or 0)
-
-    paid = _joined(select(key.label("g")), orders=True).where(
-        Order.status == "paid", Order.paid_at >= since, Order.paid_at < until)
-    cutoff = end.year - YOUNG_AGE
-    sales = paid.with_only_columns(
-        key.label("g"), func.sum(Order.quantity), func.sum(Order.total_cents),
-        func.sum(Order.quantity * Order.face_price_cents), func.count(Order.id),
-        func.count(distinct(func.lower(Order.buyer_email))),
-        func.sum(case((Order.new_to_venue.is_(True), 1), else_=0)),
-        func.count(distinct(case((Order.buyer_birth_year.is_not(None),
-                                  func.lower(Order.buyer_email))))),
-        func.count(distinct(case((Order.buyer_birth_year > cutoff,
-                                  func.lower(Order.buyer_email))))),
-    ).group_by(key)
-    for group, *figures in session.execute(sales):
-        target = row(group)
-        (target.sold, target.revenue_cents, target.face_value_cents, target.orders,
-         target.buyers, target.new_to_venue_orders, target.aged_buyers,
-         target.young_buyers) = (int(value or 0) for value in figures)
-
-    origins = paid.with_only_columns(
-        key.label("g"), Order.buyer_postcode, Venue.lat, Venue.lng,
-        cast(func.count(Order.id), Integer),
-    ).group_by(key, Order.buyer_postcode, Venue.lat, Venue.lng)
-    for group, postcode, lat, lng, orders in session.execute(origins):
-        point = locate_postcode(postcode) if postcode else None
-        if point is not None:
-            row(group).distances.append((haversine_km(point[0], point[1], lat, lng), orders))
+    rows: dict[str, UptakeRow] = {}
+    for side, figure in (
+            (grouping.releases(func.sum(Release.quantity)).where(
+                Release.sales_open_at >= since, Release.sales_open_at < until), "released"),
+            (grouping.orders(func.sum(Order.quantity)).where(*paid_orders(start, end)), "sold")):
+        for group, count in session.execute(grouping.grouped(side)):
+            if count is not None:
+                row = rows.setdefault(str(group), UptakeRow(group=str(group)))
+                setattr(row, figure, int(count))
     return sorted(rows.values(), key=lambda r: r.group)
 
 
-def _joined(statement, orders: bool = False):
-    if orders:
-        statement = statement.select_from(Order).join(Release, Release.id == Order.release_id)
-    else:
-        statement = statement.select_from(Release)
-    return (statement.join(Performance, Performance.id == Release.performance_id)
-            .join(Show, Show.id == Performance.show_id)
-            .join(Venue, Venue.id == Release.venue_id))
+def _rows(session: Session, start: date, end: date, grouping: Grouping,
+          locate_postcode: PostcodeLocator) -> list[UptakeRow]:
+    roomy(session)
+    since, until = paris_day_bounds(start, end)
+    rows: dict[str, UptakeRow] = {}
+
+    def row(group) -> UptakeRow:
+        found = rows.get(group)
+        if found is None:
+            found = rows[group] = UptakeRow(group=str(group))
+        return found
+
+    released = grouping.grouped(grouping.releases(func.sum(Release.quantity)).where(
+        Release.sales_open_at >= since, Release.sales_open_at < until))
+    for group, seats in session.execute(released):
+        if seats is not None:
+            row(group).released = int(seats)
+
+    for group, *figures in session.execute(_sales(grouping, start, end)):
+        target = row(group)
+        (target.sold, target.revenue_cents, target.face_value_cents, target.orders,
+         target.buyers, target.new_buyers, target.aged_buyers,
+         target.young_buyers) = (int(value or 0) for value in figures)
+
+    for group, km in median_distances(session, grouping, start, end, locate_postcode).items():
+        row(group).median_km = km
+    return sorted(rows.values(), key=lambda r: r.group)
 
 
-def _iso_weeks(start: date, end: date):
-    """(first day, last day, 'YYYY-Www') of each ISO week touching the period, clipped."""
-    day = start - timedelta(days=start.weekday())
-    while day <= end:
-        year, week, _ = day.isocalendar()
-        yield max(day, start), min(day + timedelta(days=6), end), f"{year}-W{week:02d}"
-        day += timedelta(days=7)
+def _sales(grouping: Grouping, start: date, end: date) -> Select:
+    """Sales figures per group, buyers counted once each: grouped by buyer, then by group."""
+    cutoff = end.year - YOUNG_AGE
+    buyer = buyer_identity()
+
+    def flag(condition: ColumnElement) -> ColumnElement:
+        return func.max(case((condition, 1), else_=0))
+
+    per_buyer = grouping.grouped(grouping.orders(
+        func.sum(Order.quantity).label("sold"), func.sum(Order.total_cents).label("revenue"),
+        func.sum(Order.quantity * Order.face_price_cents).label("face"),
+        func.count(Order.id).label("orders"),
+        flag(Order.new_to_venue.is_(True)).label("new"),
+        flag(Order.buyer_birth_year.is_not(None)).label("aged"),
+        flag(Order.buyer_birth_year > cutoff).label("young"),
+    ).where(*paid_orders(start, end)), buyer).subquery()
+    statement = select(per_buyer.c.g, func.sum(per_buyer.c.sold), func.sum(per_buyer.c.revenue),
+                       func.sum(per_buyer.c.face), func.sum(per_buyer.c.orders), func.count(),
+                       func.sum(per_buyer.c.new), func.sum(per_buyer.c.aged),
+                       func.sum(per_buyer.c.young))
+    return statement.group_by(per_buyer.c.g)
 
 
-def _weighted_median(values: list[tuple[float, int]]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    half, seen = sum(weight for _, weight in ordered) / 2, 0
-    for distance, weight in ordered:
-        seen += weight
-        if seen >= half:
-            return round(distance, 1)
-    return round(ordered[-1][0], 1)
+class TableLocator:
+    """A postcode locator backed by a table it can show (`known`), for SQL to join."""
+
+    def __init__(self, known: dict[str, tuple[float, float]]) -> None:
+        self.known = known
+
+    def __call__(self, postcode: str) -> tuple[float, float] | None:
+        return self.known.get(postcode)
 
 
-def venue_postcode_locator(session: Session) -> PostcodeLocator:
-    """Locate a postcode at the mean position of the region's venues that share it."""
-    known = {postcode: (lat, lng) for postcode, lat, lng in session.execute(
+def region_postcode_locator(session: Session) -> TableLocator:
+    """Locate a buyer's postcode: the region's table of towns, else the venues sharing it
+    (at their mean position)."""
+    venues = {postcode: (lat, lng) for postcode, lat, lng in session.execute(
         select(Venue.postcode, func.avg(Venue.lat), func.avg(Venue.lng))
         .group_by(Venue.postcode))}
-    return known.get
+    known = {**venues, **{town.postcode: (town.lat, town.lng) for town in TOWNS}}
+    return TableLocator(known)

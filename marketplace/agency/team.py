@@ -1,0 +1,86 @@
+"""The agency's own team (admins only), and the page where an invited colleague starts."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from marketplace.accounts.memberships import accept_invitation, invitation_user
+from marketplace.accounts.signed_links import InvalidLink
+from marketplace.agency.access import agency_page
+from marketplace.agency.blueprint import bp
+from marketplace.agency.emails import compose_agency_email
+from marketplace.agency.forms import AcceptForm, ActionForm, ColleagueForm, show_error
+from marketplace.agency.operations import agency_team, invite_colleague, remove_colleague
+from marketplace.errors import DomainError, ValidationFailed
+from marketplace.extensions import db
+from marketplace.timeutil import utcnow
+
+
+def _team_page(form: ColleagueForm, status: int = 200):
+    return render_template("agency/team.html", team=agency_team(db.session), form=form,
+                           action=ActionForm()), status
+
+
+@bp.get("/team")
+@agency_page("team")
+def team():
+    return _team_page(ColleagueForm())
+
+
+@bp.post("/team")
+@agency_page("team")
+def invite():
+    form = ColleagueForm()
+    if form.validate_on_submit():
+        try:
+            user = invite_colleague(db.session, actor=current_user, email=form.email.data,
+                                    name=form.name.data, role=form.role.data,
+                                    secret=current_app.config["SECRET_KEY"], now=utcnow(),
+                                    compose=compose_agency_email)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+            return redirect(url_for(".team"))
+    return _team_page(form, 422)
+
+
+@bp.post("/team/<int:user_id>/remove")
+@agency_page("team")
+def remove(user_id: int):
+    if ActionForm().validate_on_submit():
+        try:
+            remove_colleague(db.session, actor=current_user, user_id=user_id)
+        except DomainError as error:
+            if error.kind == "not_found":
+                raise
+            flash(_(error.message), "error")
+        else:
+            flash(_("Access removed."), "success")
+    return redirect(url_for(".team"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"], endpoint="accept_invitation")
+def accept_invitation_page(token: str):
+    """An invited colleague chooses a name and password, and lands on the dashboard."""
+    secret, now = current_app.config["SECRET_KEY"], utcnow()
+    try:
+        user = invitation_user(db.session, token, secret=secret, now=now)
+    except InvalidLink:
+        return render_template("agency/link_invalid.html"), 404
+    form = AcceptForm(name=user.name)
+    if form.validate_on_submit():
+        try:
+            user = accept_invitation(db.session, token, name=form.name.data,
+                                     password=form.password.data, secret=secret, now=now)
+        except ValidationFailed as error:
+            show_error(form, error)
+        else:
+            session.clear()
+            login_user(user)
+            flash(_("Welcome to the agency's dashboard!"), "success")
+            return redirect(url_for(".dashboard"))
+    return render_template("agency/invitation.html", form=form, user=user)
+

@@ -1,0 +1,108 @@
+/* Kiosque agency dashboard: draws the charts (Chart.js 4, static/vendor) from the figures
+ * the page carries in #agency-charts, again after each htmx swap of the filters.
+ * Without JavaScript, or without Chart.js, the table beside each chart says the same:
+ * the tables start open and are folded only once their chart is drawn.
+ */
+(function () {
+  "use strict";
+
+  var INK = "#1f1a17";
+  var INK_SOFT = "#5b534c";
+  var ACCENT = "#a3161c";
+  var LINE = "#e3dbd0";
+
+  function percentTicks(value) { return value + " %"; }
+
+  function dataset(series, index, spec) {
+    var line = series.kind === "line";
+    return {
+      type: line ? "line" : "bar",
+      label: series.label,
+      data: series.data,
+      backgroundColor: line ? "rgba(31, 26, 23, 0.08)" : (index === 0 ? ACCENT : INK_SOFT),
+      borderColor: line ? INK : ACCENT,
+      borderWidth: line ? 2 : 0,
+      fill: false,
+      borderRadius: spec.horizontal ? 4 : 3,
+      pointRadius: 0,
+      pointHitRadius: 8,
+      tension: 0,
+      order: line ? 0 : 1,
+      maxBarThickness: 40,
+      yAxisID: series.axis === "right" ? "right" : undefined
+    };
+  }
+
+  function config(spec) {
+    var value = { beginAtZero: true, grid: { color: LINE }, ticks: { precision: 0 } };
+    var many = spec.labels.length > 12;
+    var category = { grid: { display: false }, ticks: { autoSkip: many, maxRotation: many ? 0 : 45 } };
+    if (spec.percent) {
+      value.max = 100;
+      value.ticks = { callback: percentTicks };
+    }
+    return {
+      type: "bar",
+      data: {
+        labels: spec.labels,
+        datasets: spec.series.map(function (series, index) { return dataset(series, index, spec); })
+      },
+      options: {
+        indexAxis: spec.horizontal ? "y" : "x",
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        interaction: { mode: "index", intersect: false },
+        plugins: {
+          legend: { display: spec.series.length > 1, position: "bottom",
+                    labels: { boxWidth: 12, color: INK } },
+          tooltip: spec.percent ? { callbacks: { label: function (item) {
+            return item.dataset.label + ": " + item.formattedValue + " %";
+          } } } : {}
+        },
+        scales: scales(spec, value, category)
+      }
+    };
+  }
+
+  // A series on the right has its own axis (revenue in euros beside seats, say).
+  function scales(spec, value, category) {
+    if (spec.horizontal) return { x: value, y: category };
+    var axes = { x: category, y: value };
+    if (spec.series.some(function (series) { return series.axis === "right"; })) {
+      axes.right = { position: "right", beginAtZero: true, grid: { display: false },
+                     ticks: { precision: 0 } };
+    }
+    return axes;
+  }
+
+  function drawAll() {
+    var source = document.getElementById("agency-charts");
+    if (!source || !window.Chart) return;
+    var charts = JSON.parse(source.textContent);
+    window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    window.Chart.defaults.color = INK_SOFT;
+    document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      var spec = charts[canvas.dataset.chart];
+      if (!spec || !spec.labels.length) return;
+      var previous = window.Chart.getChart(canvas);
+      if (previous) previous.destroy();
+      new window.Chart(canvas, config(spec));
+      canvas.closest(".chart-card").classList.add("chart-card--drawn");
+      var table = canvas.closest(".chart-card").querySelector("details.chart-table");
+      if (table) table.open = false;
+    });
+  }
+
+  function destroyAll() {
+    if (!window.Chart) return;
+    document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      var chart = window.Chart.getChart(canvas);
+      if (chart) chart.destroy();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", drawAll);
+  document.addEventListener("htmx:beforeSwap", destroyAll);
+  document.addEventListener("htmx:afterSettle", drawAll);
+})();

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -21,10 +23,12 @@ class OffersQuerySchema(ma.Schema):
     )
     when = ma.fields.String(load_default="all", validate=validate.OneOf(WHENS),
                             metadata={"description": "Curtain window, Paris time"})
-    date = ma.fields.Date(metadata={"description": "Curtain on this Paris calendar day "
-                                                   "(YYYY-MM-DD; instead of when)"})
+    date = ma.fields.Date(
+        validate=validate.Range(min=dt.date(2000, 1, 1), max=dt.date(2100, 12, 31)),
+        metadata={"description": "Curtain on this Paris calendar day "
+                                 "(YYYY-MM-DD; instead of when)"})
     discipline = ma.fields.String(validate=validate.OneOf(DISCIPLINES))
-    max_price_cents = ma.fields.Integer(validate=validate.Range(min=0),
+    max_price_cents = ma.fields.Integer(validate=validate.Range(min=0, max=100_000_000),
                                         metadata={"description": "Current price at most"})
     step_free = ma.fields.Boolean(load_default=False,
                                   metadata={"description": "Only venues with step-free access"})

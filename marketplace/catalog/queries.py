@@ -33,7 +33,7 @@ from marketplace.catalog.offers import (
     VenueDetail,
     VenuePin,
 )
-from marketplace.errors import NotFound, ValidationFailed
+from marketplace.errors import NotFound
 from marketplace.inventory.models import Hold, Release
 from marketplace.inventory.queries import is_on_sale
 from marketplace.pricing import (
@@ -46,6 +46,7 @@ from marketplace.pricing import (
     upcoming_schedule,
 )
 from marketplace.timeutil import PARIS, to_paris
+from marketplace.validation import ValidationFailed, checked_id
 
 WHENS = ("tonight", "tomorrow", "weekend", "all")
 SORTS = ("relevance", "distance", "starts_at", "price", "discount")
@@ -214,9 +215,13 @@ def get_offer(session: Session, offer_id: int, now: datetime,
     one that is not on sale (withdrawn, closed, outside its sales window, cancelled
     performance, suspended venue).
     """
+    def unknown() -> NotFound:
+        return NotFound("No offer on sale has this id.")
+
+    offer_id = checked_id(offer_id, unknown)  # a client may send any number: not a 500
     row = session.execute(_detail_select(now).where(Release.id == offer_id)).one_or_none()
     if row is None:
-        raise NotFound("No offer on sale has this id.")
+        raise unknown()
     candidate = _Candidate(row, now, None)
     schedule = [point for point in upcoming_schedule(candidate.schedule, now, schedule_points)
                 if point.at < row.sales_close_at]

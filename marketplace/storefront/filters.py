@@ -58,7 +58,7 @@ class Filters:
             step_free=(args.get("step_free") or "").lower() in TRUE_WORDS,
             sort=sort if sort in SORTS and (located or sort != "distance") else None,
             view=args.get("view") if args.get("view") in VIEWS else "list",
-            page=max(page, 1),
+            page=min(max(page, 1), MAX_PAGE),
         )
 
     def sort_for(self, located: bool) -> str:
@@ -102,8 +102,14 @@ class Filters:
                     or self.radius or self.step_free)
 
 
+_FIRST_DAY, _LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+MAX_PAGE = 10_000
+
+
 def _date(value: str | None) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    # Dates nobody could pick (year 9999) would overflow the curtain window: show all.
+    return day if day and _FIRST_DAY <= day <= _LAST_DAY else None

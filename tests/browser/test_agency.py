@@ -84,6 +84,9 @@ def test_the_agency_reads_the_dashboard_and_changes_period_and_grouping(live_ser
         page.fill("#filter-from", PERIOD.start.isoformat())
         page.locator("#filter-from").dispatch_event("change")
         page.wait_for_url(f"**from={PERIOD.start.isoformat()}**")
+        # fill() and the change event each ask for the figures: let both answers land
+        # before the next choice, as a person reading the figures would.
+        page.wait_for_load_state("networkidle")
         assert page.locator("a.agency-chip[aria-current]").count() == 0
 
         # The grouping of the table.

@@ -71,6 +71,12 @@ def test_logging_in_through_the_portal_login_lands_on_the_dashboard(db, client, 
     assert client.get("/agency/").status_code == 200
 
 
+def test_agency_staff_logging_in_without_a_destination_land_on_the_dashboard(db, client, agency):
+    response = client.post("/portal/login", data={
+        "email": agency.email, "password": "un mot de passe de test"}, follow_redirects=True)
+    assert response.request.path == "/agency/" and response.status_code == 200
+
+
 def test_venue_staff_without_an_agency_role_are_refused(app, db, client):
     manager = MembershipFactory(role="manager").user
     db.session.commit()

@@ -15,6 +15,7 @@ from flask_babel import (
 )
 
 from marketplace.catalog.models import DISCIPLINES
+from marketplace.uptake.dashboard import HeadlineFigure
 from marketplace.uptake.territories import DEPARTEMENTS
 
 
@@ -90,3 +91,17 @@ def whole_euros(cents: int | None) -> str:
     locale = get_locale() or Locale.parse("fr")
     pattern = locale.currency_formats["standard"].pattern.split(";")[0].replace(".00", "")
     return format_currency(round(cents / 100), "EUR", format=pattern, currency_digits=False)
+
+
+def change(figure: HeadlineFigure) -> str:
+    """The change of a headline figure, signed, in its unit ("+12 %", "−3.5 pts", "+2.1 km")."""
+    amount = figure.change
+    if amount is None:
+        return ""
+    sign = "+" if amount > 0 else ("−" if amount < 0 else "±")
+    if figure.unit in ("count", "cents"):
+        return sign + format_percent(abs(amount))
+    text = format_decimal(abs(amount), "#,##0.0")
+    if figure.unit == "km":
+        return sign + gettext("%(km)s km", km=text)
+    return sign + gettext("%(points)s pts", points=text)

@@ -19,11 +19,18 @@ from marketplace.agency.labels import (
     week_label,
 )
 from marketplace.catalog.models import Venue
-from marketplace.uptake.dashboard import Dashboard, HeadlineFigure
-from marketplace.uptake.queries import MIN_BUYERS, UptakeRow
-from marketplace.uptake.territories import BuyerTerritories
-from marketplace.uptake.timeline import TimelinePoint
-from marketplace.uptake.timing import TimingBucket
+from marketplace.uptake.dashboard import Dashboard, HeadlineFigure, headline
+from marketplace.uptake.periods import Period
+from marketplace.uptake.queries import (
+    MIN_BUYERS,
+    PostcodeLocator,
+    UptakeRow,
+    region_totals,
+    uptake,
+)
+from marketplace.uptake.territories import BuyerTerritories, buyer_territories
+from marketplace.uptake.timeline import TimelinePoint, daily_sales
+from marketplace.uptake.timing import TimingBucket, purchase_timing
 
 TABLES = ("headline", "uptake", "timeline", "timing", "territories")
 
@@ -201,3 +208,23 @@ def territories_table(territories: BuyerTerritories,
 def hidden_note() -> str:
     return gettext("–* hidden: fewer than %(count)d buyers, so that nobody can be singled out.",
                    count=MIN_BUYERS)
+
+
+def export_table(session: Session, table: str, period: Period, group_by: str,
+                 locate_postcode: PostcodeLocator) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of one of TABLES, for the period (the table grouped as asked)."""
+    start, end = period.start, period.end
+    if table == "headline":
+        before = period.previous()
+        return headline_table(headline(
+            region_totals(session, start, end, locate_postcode),
+            region_totals(session, before.start, before.end, locate_postcode)))
+    if table == "uptake":
+        return uptake_table(uptake(session, start, end, group_by, locate_postcode), group_by,
+                            venue_names(session))
+    if table == "timeline":  # every day, however long the period: a spreadsheet can sum
+        return timeline_table(daily_sales(session, start, end))
+    if table == "timing":
+        return timing_table(purchase_timing(session, start, end))
+    return territories_table(buyer_territories(session, start, end),
+                             region_totals(session, start, end, locate_postcode).buyers)

@@ -6,6 +6,8 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from marketplace.spreadsheets import inert
+
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """The table as CSV text, BOM first (Excel reads the file as UTF-8 thanks to it)."""
@@ -13,5 +15,8 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    # Names come from venues (a venue's name, a show's discipline label): never formulas.
+    # Figures are numbers, or texts like "−3,5 %" written with a true minus sign.
+    writer.writerows([inert(cell) if isinstance(cell, str) else cell for cell in row]
+                     for row in rows)
     return out.getvalue()

@@ -15,7 +15,7 @@ from marketplace.catalog.models import Performance, Show, Venue
 from marketplace.inventory.models import Release
 from marketplace.orders.models import Order
 from marketplace.uptake.periods import week_starts
-from marketplace.uptake.sql import instant_buckets
+from marketplace.uptake.sql import bytewise, instant_buckets
 
 GROUPINGS = ("venue", "discipline", "week", "postcode_area")
 TOTAL = "all"  # the whole region, one group
@@ -31,15 +31,17 @@ class Grouping:
 
     def key(self, at: ColumnElement) -> ColumnElement:
         """The group of a row placed in time by `at` (its release's opening, its payment)."""
+        if self.group_by == TOTAL:
+            return literal(TOTAL)
         if self.group_by == "venue":
-            return Venue.slug
-        if self.group_by == "discipline":
-            return Show.discipline
-        if self.group_by == "postcode_area":
-            return func.substr(Venue.postcode, 1, 2)
-        if self.group_by == "week":
-            return instant_buckets(at, self.weeks)
-        return literal(TOTAL)
+            key = Venue.slug
+        elif self.group_by == "discipline":
+            key = Show.discipline
+        elif self.group_by == "postcode_area":
+            key = func.substr(Venue.postcode, 1, 2)
+        else:
+            key = instant_buckets(at, self.weeks)
+        return bytewise(key)
 
     def releases(self, *columns: ColumnElement) -> Select:
         """SELECT key, columns FROM releases (and what the key needs)."""

@@ -139,9 +139,9 @@ def _rows(session: Session, start: date, end: date, grouping: Grouping,
 
     released = grouping.grouped(grouping.releases(func.sum(Release.quantity)).where(
         Release.sales_open_at >= since, Release.sales_open_at < until))
-    for group, seats in session.execute(released):
-        if seats is not None:
-            row(group).released = int(seats)
+    for group, quantity in session.execute(released):
+        if quantity is not None:
+            row(group).released = int(quantity)
 
     for group, *figures in session.execute(_sales(grouping, start, end)):
         target = row(group)

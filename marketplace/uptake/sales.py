@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, func
 
 from marketplace.orders.models import Order
 from marketplace.uptake.periods import paris_day_bounds
+from marketplace.uptake.sql import bytewise
 
 
 def paid_orders(start: date, end: date) -> list[ColumnElement]:
@@ -23,4 +24,4 @@ def paid_orders(start: date, end: date) -> list[ColumnElement]:
 
 def buyer_identity() -> ColumnElement:
     """Who a buyer is, for counting each once: the e-mail, or the order when it was erased."""
-    return func.coalesce(func.lower(Order.buyer_email), Order.id)
+    return bytewise(func.coalesce(func.lower(Order.buyer_email), Order.id))

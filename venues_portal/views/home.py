@@ -21,6 +21,8 @@ DASHBOARD_DAYS = 7
 def home():
     """Straight to one's venue; a choice when one works for several (or none)."""
     memberships = sorted(current_user.memberships, key=lambda m: m.venue.name)
+    if not memberships and current_user.agency_role:  # the agency's staff work on /agency/
+        return redirect(url_for("agency.dashboard"))
     if len(memberships) == 1:
         return redirect(url_for(".dashboard", venue_slug=memberships[0].venue.slug))
     return render_template("portal/choose_venue.html", memberships=memberships)

@@ -57,8 +57,10 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
 
     from marketplace.web.errors import register_error_handlers
+    from marketplace.web.security import init_security
     from marketplace.web.templating import register_template_helpers
 
+    init_security(app)
     register_error_handlers(app)
     register_template_helpers(app)
 
@@ -73,19 +75,23 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _engine_options(config: dict) -> dict:
     uri = config["SQLALCHEMY_DATABASE_URI"]
+    # Database errors end up in logs: never with the buyer's details or a ticket code.
+    private = {"hide_parameters": True}
     if uri.startswith("sqlite"):
         # Several threads (and the test server) share the file; wait instead of failing.
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+        return {**private, "connect_args": {"timeout": 30, "check_same_thread": False}}
     # No pre-ping: a dropped connection fails one request with a clean 503, and the pool
     # replaces it; pinging would cost a round trip on every request of the hot path.
-    return {"pool_size": 10, "max_overflow": 20, "pool_timeout": 10}
+    return {**private, "pool_size": 10, "max_overflow": 20, "pool_timeout": 10}
 
 
 def _init_extensions(app: Flask) -> None:
     import marketplace.models  # noqa: F401  (every table in the metadata)
+    from marketplace.db import end_sessions_even_on_dead_connections
     from marketplace.db_events import install_sqlite_pragmas
 
     db.init_app(app)
+    end_sessions_even_on_dead_connections(app, db)
     with app.app_context():
         install_sqlite_pragmas(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),

@@ -6,6 +6,10 @@ import os
 import secrets
 from pathlib import Path
 
+# Redis answers in a millisecond when it is well; past this it counts as gone, and the app
+# carries on without it instead of waiting (redis-py waits forever by default).
+REDIS_TIMEOUT_SECONDS = 0.5
+
 
 def _instance_secret_key(instance_path: Path) -> str:
     """Return the secret key kept in instance/, generating it on first run."""
@@ -45,6 +49,10 @@ def config_from_env(instance_path: Path, env: dict[str, str] | None = None) -> d
         "SQLALCHEMY_DATABASE_URI": _database_url(database_url),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED"), True),
+        # A frozen or unreachable Redis must not hold requests: Flask-Limiter falls back to
+        # memory on the first error, and only if the client gives up in time.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": REDIS_TIMEOUT_SECONDS,
+                                      "socket_connect_timeout": REDIS_TIMEOUT_SECONDS},
         "PAYMENT_PROVIDER": provider,
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
+
+log = logging.getLogger(__name__)
 
 # Named constraints let Alembic's SQLite batch mode find and alter them.
 NAMING_CONVENTION = {
@@ -57,3 +61,21 @@ def insert_once(session, model, values: dict, key: str | tuple[str, ...]) -> boo
     keys = [key] if isinstance(key, str) else list(key)
     statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
     return session.execute(statement.returning(getattr(model, keys[0]))).first() is not None
+
+
+def end_sessions_even_on_dead_connections(app, db) -> None:
+    """End each request's session even when its connection died after the answer was ready.
+
+    The closing ROLLBACK on a connection the server has dropped raises, and Flask-SQLAlchemy's
+    own teardown would turn a request that succeeded (a checkout already committed) into a
+    500, and leave the broken session registered. The first close invalidates the dead
+    connection (the pool replaces it); the second one then ends the session cleanly.
+    Registered after Flask-SQLAlchemy, so it runs first; the latter finds nothing left to do.
+    """
+    @app.teardown_appcontext
+    def _end_session(_error: BaseException | None) -> None:
+        try:
+            db.session.remove()
+        except DBAPIError as error:
+            log.warning("database connection lost after the request: %s", error)
+            db.session.remove()

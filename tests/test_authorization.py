@@ -67,18 +67,21 @@ def world(app, db, now):
 
 
 def snapshot(db) -> dict:
-    """What a refused request must not change."""
+    """What a refused request must not change (rows in a fixed order: PostgreSQL moves an
+    updated row, such as a token noting its last use)."""
     db.session.expire_all()
+
+    def rows(*columns):
+        return db.session.execute(select(*columns).order_by(*columns)).all()
+
     return {
-        "performances": db.session.execute(select(Performance.id, Performance.starts_at,
-                                                  Performance.status)).all(),
-        "shows": db.session.execute(select(Show.id, Show.title)).all(),
-        "releases": db.session.execute(select(Release.id, Release.quantity,
-                                              Release.status)).all(),
-        "orders": db.session.execute(select(Order.id, Order.status)).all(),
-        "tickets": db.session.execute(select(Ticket.code, Ticket.checked_in_at)).all(),
-        "memberships": db.session.execute(select(Membership.id, Membership.role)).all(),
-        "tokens": db.session.execute(select(ApiToken.id, ApiToken.revoked_at)).all(),
+        "performances": rows(Performance.id, Performance.starts_at, Performance.status),
+        "shows": rows(Show.id, Show.title),
+        "releases": rows(Release.id, Release.quantity, Release.status),
+        "orders": rows(Order.id, Order.status),
+        "tickets": rows(Ticket.code, Ticket.checked_in_at),
+        "memberships": rows(Membership.id, Membership.role),
+        "tokens": rows(ApiToken.id, ApiToken.revoked_at),
     }
 
 

@@ -101,8 +101,35 @@ def test_a_hold_is_checked_out_once(app, db, release, now):
     hold = hold_seats(release, 2, now)
     checkout(app, hold, now)
     with pytest.raises(Conflict) as refused:
-        checkout(app, hold, now)
+        checkout(app, hold, now, email="quelqu.un.d.autre@example.org")
     assert refused.value.code == "already_checked_out"
+    assert count(Order) == 1
+
+
+def test_the_same_checkout_sent_again_gets_the_same_order_with_a_new_token(app, db, release,
+                                                                           now):
+    """An answer lost on the way (or a second tap): the buyer carries on, nothing doubles."""
+    hold = hold_seats(release, 2, now)
+    first = checkout(app, hold, now)
+    again = checkout(app, hold, now + timedelta(minutes=1), email=BUYER["email"].upper())
+    assert again.order.id == first.order.id and count(Order) == 1
+    assert again.order_token != first.order_token
+    assert again.redirect_url.startswith("http://kiosque.test/pay/demo/")
+    stored = db.session.scalar(select(Order.token_hash))
+    assert stored == hash_order_token(again.order_token)  # the lost token opens nothing
+    paid = pay(app, first.order.id, now + timedelta(minutes=2))
+    assert paid.status == "paid" and counters(release.id) == (2, 0)
+    with pytest.raises(Conflict) as refused:  # once paid, there is nothing to resume
+        checkout(app, hold, now + timedelta(minutes=3))
+    assert refused.value.code == "already_checked_out"
+
+
+def test_a_lapsed_hold_resumes_nothing(app, db, release, now):
+    hold = hold_seats(release, 1, now)
+    checkout(app, hold, now)
+    with pytest.raises(Conflict) as refused:
+        checkout(app, hold, hold.expires_at + timedelta(seconds=1))
+    assert refused.value.code in ("hold_expired", "already_checked_out")
     assert count(Order) == 1
 
 
@@ -161,9 +188,13 @@ def test_api_checkout_errors_are_clear(client, db, release, frozen):
                        content_type="application/json").status_code == 400
     wrong_type = post_checkout(client, hold["hold_id"], birth_year="1990")
     assert wrong_type.status_code == 422
-    assert post_checkout(client, hold["hold_id"]).status_code == 201
-    again = post_checkout(client, hold["hold_id"])
-    assert again.status_code == 409 and again.get_json()["error"] == "already_checked_out"
+    first = post_checkout(client, hold["hold_id"])
+    assert first.status_code == 201
+    again = post_checkout(client, hold["hold_id"])  # the same buyer: the same order
+    assert again.status_code == 201
+    assert again.get_json()["order_id"] == first.get_json()["order_id"]
+    other = post_checkout(client, hold["hold_id"], email="quelqu.un.d.autre@example.org")
+    assert other.status_code == 409 and other.get_json()["error"] == "already_checked_out"
 
 
 def test_api_checkout_of_a_lapsed_hold_is_a_conflict(client, db, release, now):

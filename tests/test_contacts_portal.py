@@ -218,6 +218,20 @@ def test_a_contact_page_shows_consent_and_only_this_venues_orders(db, client, ma
     assert f"/portal/venues/{base['venue'].slug}/contacts?stage=first_time" in page
 
 
+def test_a_contact_page_shows_what_the_buyer_said_of_the_performance(db, client, manager,
+                                                                     base, frozen):
+    from marketplace.feedback.services import record_feedback
+
+    contact = db.session.scalar(select(Contact).where(Contact.email == "deal@example.org"))
+    order = db.session.scalar(select(Order).where(Order.buyer_email == "deal@example.org"))
+    record_feedback(db.session, order, 4, "Très belle mise en scène", frozen)
+    page = client.get(url(base, f"/{contact.id}")).get_data(as_text=True)
+    assert "★★★★☆" in page and "Noté 4 sur 5" in page
+    assert "Très belle mise en scène" in page
+    quiet = db.session.scalar(select(Contact).where(Contact.email == "paul@example.org"))
+    assert "Noté" not in client.get(url(base, f"/{quiet.id}")).get_data(as_text=True)
+
+
 def test_a_contact_without_consent_is_marked_not_for_marketing(db, client, manager, base):
     contact = db.session.scalar(select(Contact).where(Contact.email == "paul@example.org"))
     page = client.get(url(base, f"/{contact.id}")).get_data(as_text=True)

@@ -30,6 +30,7 @@ from marketplace.orders.confirmation import handle_payment_notice
 from marketplace.orders.models import Order, Payment, PaymentEvent, Ticket, new_ticket_code
 from marketplace.orders.payments import SUCCEEDED, DemoGateway
 from tests.buying import BUYER
+from tests.smtp_server import smtp_server
 from tests.stripe_stub import SECRET_KEY, WEBHOOK_SECRET, signed, stripe_stub
 from tests.test_concurrency import (
     POSTGRES_POOL,
@@ -158,10 +159,10 @@ def test_twenty_concurrent_stripe_webhooks_over_http_make_one_paid_order(app, no
                                                                          monkeypatch, mix):
     """Twenty deliveries at once through the real webhook endpoint on a threaded HTTP
     server: of one event, or ten of `completed` and ten of `async_payment_succeeded`."""
-    with stripe_stub() as stub:
+    with stripe_stub() as stub, smtp_server() as (smtp_url, received):
         for key, value in {"PAYMENT_PROVIDER": "stripe", "STRIPE_SECRET_KEY": SECRET_KEY,
                            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-                           "STRIPE_API_BASE": stub.url}.items():
+                           "STRIPE_API_BASE": stub.url, "SMTP_URL": smtp_url}.items():
             monkeypatch.setitem(app.config, key, value)
         from marketplace.orders.payments import gateway_for
 
@@ -207,6 +208,8 @@ def test_twenty_concurrent_stripe_webhooks_over_http_make_one_paid_order(app, no
             assert result == {"status": "paid", "tickets": 2, "emails": 1,
                               "events": 1 if mix == "same_event" else 2,
                               "charges": 1, "sold_held": (2, 0)}
+            # One e-mail recorded, and one delivered: the SMTP server got it once.
+            assert [message["To"] for message in received] == [BUYER["email"]]
         finally:
             engine.dispose()
 

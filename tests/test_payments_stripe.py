@@ -226,6 +226,14 @@ def test_the_pending_order_page_links_back_to_the_open_session(app, client, db, 
     assert stripe.sessions[result.order.payment_reference]["url"] in page.get_data(as_text=True)
 
 
+def test_a_checkout_sent_again_returns_to_the_same_open_session(app, db, stripe, release, now):
+    hold = hold_seats(release, 2, now)
+    first = checkout(app, hold, now)
+    again = checkout(app, hold, now + timedelta(minutes=1))
+    assert again.order.id == first.order.id and again.redirect_url == first.redirect_url
+    assert len(stripe.sessions) == 1 and count(Order) == 1
+
+
 def test_the_webhook_does_not_exist_in_a_demo_deployment(client, db):
     body = json.dumps({"id": "evt_1", "type": "checkout.session.completed"}).encode()
     assert client.post(WEBHOOK, data=body,

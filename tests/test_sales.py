@@ -159,6 +159,19 @@ def test_the_csv_opens_cleanly_in_a_french_spreadsheet(app, db, venue, now):
     assert body.count(b"\r\n") == 2
 
 
+def test_a_buyers_name_cannot_become_a_formula_in_the_sales_csv(app, db, venue, now):
+    release = on_sale(venue, now)
+    release.category = "+Placement libre"
+    db.session.commit()
+    bought(app, release, 1, now, name='=HYPERLINK("http://evil.example","Cliquez")')
+    body = sales_csv(order_lines(db.session, venue, start=now, end=now + timedelta(days=1)),
+                     PERCENT)
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    line = dict(zip(rows[0], rows[1], strict=True))
+    assert line["buyer_name"] == '\'=HYPERLINK("http://evil.example","Cliquez")'
+    assert line["category"] == "'+Placement libre" and line["show"] == "Le Misanthrope"
+
+
 # The pages ------------------------------------------------------------------------------
 
 

@@ -192,3 +192,29 @@ def test_a_ticketing_system_pushes_a_release_and_pulls_the_sale(app, db, client,
                            headers=auth).status_code == 200
         assert client.post("/api/v1/venue/checkins", json={"code": code},
                            headers=auth).status_code == 409
+
+
+# Tokens' use ----------------------------------------------------------------------------
+
+
+def test_a_tokens_use_is_recorded_to_five_minutes_and_shown_to_managers(db, client, now,
+                                                                        venue_auth):
+    from marketplace.accounts.models import ApiToken
+    from tests.factories import MembershipFactory, log_in
+
+    venue, headers = venue_auth
+    unused = issue_token(db.session, venue=venue, label="Vieux guichet", now=now)
+    assert unused
+    db.session.commit()
+    for minutes, expected in ((0, 0), (3, 0), (6, 6)):  # a write every five minutes at most
+        with time_machine.travel(now + timedelta(minutes=minutes), tick=False):
+            assert client.get("/api/v1/venue/sales", headers=headers).status_code == 200
+        db.session.expire_all()
+        used = db.session.query(ApiToken).filter_by(label="Sirius").one()
+        assert used.last_used_at == now + timedelta(minutes=expected)
+    manager = MembershipFactory(venue=venue, role="manager").user
+    db.session.commit()
+    with time_machine.travel(now + timedelta(minutes=7), tick=False):
+        log_in(client, manager)
+        page = client.get(f"/portal/venues/{venue.slug}/tokens").get_data(as_text=True)
+    assert "Dernière utilisation" in page and "Pas encore utilisé" in page

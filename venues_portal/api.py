@@ -125,8 +125,9 @@ def post_withdraw(release_id: int):
 @venue_token_required
 @blp.arguments(ContactsQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, ContactsPageSchema, example=CONTACTS_EXAMPLE)
-@blp.doc(security=BEARER, responses={"200": {"content": {"text/csv": {"schema": {
-    "type": "string", "description": "format=csv: the same fields, one contact a line"}}}}})
+@blp.alt_response(200, success=True, content_type="text/csv", schema={
+    "type": "string", "description": "format=csv: the same fields, one contact a line"})
+@blp.doc(security=BEARER)
 def get_contacts(updated_since: datetime | None, format: str, page: int | None,
                  per_page: int | None):
     """The venue's contacts (its buyers on Kiosque) created or changed since an instant.

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-import marshmallow as ma
+from datetime import UTC, datetime
 
+import marshmallow as ma
+from marshmallow.validate import Length, OneOf, Range, Regexp
+
+from marketplace.api.order_schemas import NOT_BLANK
 from marketplace.catalog.models import DISCIPLINES
 from marketplace.inventory.models import CURVES
+from marketplace.inventory.terms import (
+    MAX_DISCOUNT,
+    MAX_FACE_PRICE_CENTS,
+    MAX_PER_ORDER_LIMIT,
+    MAX_QUANTITY,
+    MAX_STEP_MINUTES,
+    MIN_DISCOUNT,
+)
 from marketplace.timeutil import PARIS
 
 
@@ -25,9 +37,40 @@ class VenueSchema(ma.Schema):
 _PARIS_NOTE = "ISO 8601 with offset; a value without offset is read as Europe/Paris time."
 
 
+# Instants Kiosque could mean; beyond, converting to UTC would overflow (year 1 in Paris).
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 12, 31, tzinfo=UTC)
+
+
+def _within_reason(value: datetime) -> None:
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError:
+        in_utc = None
+    if in_utc is None or not EARLIEST <= in_utc <= LATEST:
+        raise ma.ValidationError("Must be between 2000-01-01 and 2100-12-31.")
+
+
+class _SinceInstant(ma.fields.AwareDateTime):
+    """A lower bound for a pull: any instant is fine, held within 2000–2100 (no overflow)."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        instant = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            in_utc = instant.astimezone(UTC)
+        except OverflowError:
+            return EARLIEST if instant.year < 2000 else LATEST
+        return min(max(in_utc, EARLIEST), LATEST)
+
+
+def _since(description: str) -> _SinceInstant:
+    return _SinceInstant(default_timezone=PARIS, load_default=None,
+                         metadata={"description": f"{description} ({_PARIS_NOTE})"})
+
+
 def _instant(description: str, **kwargs) -> ma.fields.AwareDateTime:
-    return ma.fields.AwareDateTime(default_timezone=PARIS,
-                                   metadata={"description": f"{description} ({_PARIS_NOTE})"},
+    return ma.fields.AwareDateTime(default_timezone=PARIS, validate=_within_reason,
+                                   metadata={"description": f"{description} ({_PARIS_NOTE}; "
+                                                            "2000 to 2100)"},
                                    **kwargs)
 
 
@@ -36,12 +79,17 @@ def _whole(description: str, **kwargs) -> ma.fields.Integer:
 
 
 class ShowInputSchema(ma.Schema):
-    title = ma.fields.String(required=True, metadata={"description": "Up to 200 characters"})
-    discipline = ma.fields.String(required=True, metadata={"enum": list(DISCIPLINES)})
-    description = ma.fields.String(load_default="")
-    duration_minutes = _whole("Running time, 1 to 1440", allow_none=True, load_default=None)
-    age_guidance = ma.fields.String(load_default="", metadata={"description": "e.g. 'dès 8 ans'"})
-    image_url = ma.fields.String(load_default="", metadata={"description": "http(s) address"})
+    title = ma.fields.String(required=True, validate=[Length(max=200), Regexp(NOT_BLANK)],
+                             metadata={"description": "Up to 200 characters"})
+    discipline = ma.fields.String(required=True, validate=OneOf(DISCIPLINES))
+    description = ma.fields.String(load_default="", validate=Length(max=5000))
+    duration_minutes = _whole("Running time, 1 to 1440", allow_none=True, load_default=None,
+                              validate=Range(1, 24 * 60))
+    age_guidance = ma.fields.String(load_default="", validate=Length(max=60),
+                                    metadata={"description": "e.g. 'dès 8 ans'"})
+    image_url = ma.fields.String(
+        load_default="", validate=[Length(max=500), Regexp(r"^(\s*$|\s*https?://)")],
+        metadata={"description": "http(s) address"})
 
 
 class PerformanceCreateSchema(ma.Schema):
@@ -72,25 +120,33 @@ class CreatedSchema(ma.Schema):
 
 class ReleaseCreateSchema(ma.Schema):
     performance_id = _whole("One of this venue's upcoming performances", required=True)
-    category = ma.fields.String(required=True, metadata={"description": "e.g. 'Placement libre'"})
-    face_price_cents = _whole("Face price in cents, 1 to 1 000 000", required=True)
-    quantity = _whole("Seats on sale, 1 to 100 000", required=True)
-    start_discount_percent = _whole("Discount from sales opening, 25 to 80", required=True)
-    max_discount_percent = _whole("Deepest discount, start to 80", required=True)
-    curve = ma.fields.String(load_default="linear", metadata={"enum": list(CURVES)})
+    category = ma.fields.String(required=True, validate=[Length(max=80), Regexp(NOT_BLANK)],
+                                metadata={"description": "e.g. 'Placement libre'"})
+    face_price_cents = _whole("Face price in cents, 1 to 1 000 000", required=True,
+                              validate=Range(1, MAX_FACE_PRICE_CENTS))
+    quantity = _whole("Seats on sale, 1 to 100 000", required=True,
+                      validate=Range(1, MAX_QUANTITY))
+    start_discount_percent = _whole("Discount from sales opening, 25 to 80", required=True,
+                                    validate=Range(MIN_DISCOUNT, MAX_DISCOUNT))
+    max_discount_percent = _whole("Deepest discount, start to 80", required=True,
+                                  validate=Range(MIN_DISCOUNT, MAX_DISCOUNT))
+    curve = ma.fields.String(load_default="linear", validate=OneOf(CURVES))
     step_minutes = _whole("Minutes between drops; required for the 'steps' curve",
-                          allow_none=True, load_default=None)
+                          allow_none=True, load_default=None,
+                          validate=Range(1, MAX_STEP_MINUTES))
     sales_open_at = _instant("Default: now", allow_none=True, load_default=None)
     max_discount_at = _instant(
         "When the deepest discount is reached; default: one hour before curtain, kept "
         "within the sales window", allow_none=True, load_default=None)
     sales_close_at = _instant("Default and latest: curtain time", allow_none=True,
                               load_default=None)
-    max_per_order = _whole("Seats one buyer may hold, 1 to 50", load_default=6)
+    max_per_order = _whole("Seats one buyer may hold, 1 to 50", load_default=6,
+                           validate=Range(1, MAX_PER_ORDER_LIMIT))
 
 
 class QuantityChangeSchema(ma.Schema):
-    quantity = _whole("New number of seats on sale; never below sold + held", required=True)
+    quantity = _whole("New number of seats on sale, 1 to 100 000; never below sold + held "
+                      "(409)", required=True, validate=Range(1, MAX_QUANTITY))
 
 
 class ReleasePricePointSchema(ma.Schema):
@@ -132,8 +188,8 @@ class ReleaseSchema(ma.Schema):
 
 
 class SalesQuerySchema(ma.Schema):
-    since = _instant("Orders paid, refunded or cancelled at or after this instant; "
-                     "default: all", load_default=None)
+    since = _since("Orders paid, refunded or cancelled at or after this instant; "
+                   "default: all")
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100_000))
     per_page = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=500))
 
@@ -237,8 +293,8 @@ CHECKIN_OTHER_VENUE_EXAMPLE = {"error": "other_venue",
 
 
 class ContactsQuerySchema(ma.Schema):
-    updated_since = _instant("Contacts created or changed at or after this instant; "
-                             "default: all", load_default=None)
+    updated_since = _since("Contacts created or changed at or after this instant; "
+                           "default: all")
     format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "csv")),
                               metadata={"description": "json (paginated) or csv (UTF-8 with "
                                                        "BOM, `;`; every contact unless `page` "

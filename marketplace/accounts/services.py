@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.access import can
@@ -44,6 +44,20 @@ def find_token(session: Session, token: str, scope: str) -> ApiToken | None:
     if api_token.venue is not None and api_token.venue.status != "active":
         return None
     return api_token
+
+
+# Use is recorded to this precision: a write per token every few minutes, not per call.
+TOKEN_USE_PRECISION = timedelta(minutes=5)
+
+
+def record_token_use(session: Session, api_token: ApiToken, now: datetime) -> None:
+    """Note that the token was just used (shown to managers deciding what to revoke)."""
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == api_token.id,
+               or_(ApiToken.last_used_at.is_(None),
+                   ApiToken.last_used_at < now - TOKEN_USE_PRECISION))
+        .values(last_used_at=now).execution_options(synchronize_session=False))
 
 
 def venue_tokens(session: Session, venue: Venue) -> list[ApiToken]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import marshmallow as ma
 from flask import Response
@@ -19,11 +19,16 @@ from marketplace.web.auth import agency_token_required
 blp = Blueprint("agency_api", __name__, description="Uptake across the region (agency token)")
 
 
+# Days Kiosque could have data for; beyond, date arithmetic itself would overflow.
+DAYS_ON_RECORD = ma.validate.Range(date(2000, 1, 1), date(2100, 12, 31))
+
+
 class UptakeQuerySchema(ma.Schema):
-    start = ma.fields.Date(data_key="from", metadata={
-        "description": "First Paris day, inclusive (default: 30 days before `to`)"})
-    end = ma.fields.Date(data_key="to", metadata={"description": "Last Paris day, inclusive "
-                                                                 "(default: today)"})
+    start = ma.fields.Date(data_key="from", validate=DAYS_ON_RECORD, metadata={
+        "description": "First Paris day, inclusive (default: 30 days before `to`), "
+                       "2000-01-01 to 2100-12-31"})
+    end = ma.fields.Date(data_key="to", validate=DAYS_ON_RECORD, metadata={
+        "description": "Last Paris day, inclusive (default: today), 2000-01-01 to 2100-12-31"})
     group_by = ma.fields.String(load_default="venue", validate=ma.validate.OneOf(GROUPINGS))
     format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "csv")))
 
@@ -67,6 +72,8 @@ class UptakeSchema(ma.Schema):
 @blp.get("/uptake")
 @blp.arguments(UptakeQuerySchema, location="query")
 @blp.response(200, UptakeSchema)
+@blp.alt_response(200, success=True, content_type="text/csv", schema={
+    "type": "string", "description": "format=csv: one row per group, `;`-separated"})
 @blp.doc(security=[{"bearerAuth": []}])
 @agency_token_required
 def get_uptake(query: dict):

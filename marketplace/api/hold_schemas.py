@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from marshmallow import validate
+
+from marketplace.inventory.terms import MAX_PER_ORDER_LIMIT
 
 
 class HoldRequestSchema(ma.Schema):
     offer_id = ma.fields.Integer(strict=True, required=True, metadata={
-        "description": "The offer's id (GET /offers)"})
-    quantity = ma.fields.Integer(strict=True, required=True, metadata={
-        "description": "Seats to hold: 1 to the offer's max_per_order", "minimum": 1})
+        "description": "The offer's id (GET /offers); no such offer: 404"})
+    quantity = ma.fields.Integer(
+        strict=True, required=True, validate=validate.Range(1, MAX_PER_ORDER_LIMIT),
+        metadata={"description": "Seats to hold: 1 to the offer's max_per_order "
+                                 f"(at most {MAX_PER_ORDER_LIMIT}); above it: 422"})
 
 
 class HoldSchema(ma.Schema):

@@ -6,6 +6,7 @@ import marshmallow as ma
 from flask import current_app
 from flask_smorest import Blueprint
 
+from marketplace.api.order_schemas import TOKEN_PATTERN
 from marketplace.contacts.rights import data_about, email_from_token, erase
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
@@ -14,7 +15,9 @@ blp = Blueprint("me", __name__, description="A spectator's own data")
 
 
 class TokenSchema(ma.Schema):
-    token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500),
+    token = ma.fields.String(required=True, validate=[
+        ma.validate.Length(min=1, max=500),
+        ma.validate.Regexp(TOKEN_PATTERN, error="This token is not valid.")],
                              metadata={"description": "from the link e-mailed by /mes-donnees"})
 
 

@@ -2,17 +2,54 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import marshmallow as ma
 from marshmallow import validate
 
+from marketplace.orders.checkout import _OLDEST_BUYER_AGE as OLDEST_BUYER_AGE
+
+# The same rules as marketplace.orders.checkout.read_buyer, so that the document says them;
+# the service still checks (the HTML checkout form does not pass through this schema).
+# Python's \s (what the service strips and refuses) is wider than a JSON Schema reader's:
+# spelled out, the document and the service mean the same whitespace.
+_WS = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# No NUL anywhere: the app refuses it in any text (marketplace.web.input_guard).
+EMAIL_PATTERN = (rf"^[{_WS}]*[^@{_WS}\x00]{{1,64}}@[^@{_WS}\x00]+\.[^@{_WS}.\x00]{{2,}}"
+                 rf"[{_WS}]*$")
+POSTCODE_PATTERN = rf"^[{_WS}]*[A-Za-z0-9][A-Za-z0-9 -]{{1,8}}[A-Za-z0-9][{_WS}]*$"
+NOT_BLANK = rf"^[{_WS}]*[^{_WS}\x00][^\x00]*$"
+# URL-safe tokens (itsdangerous and secrets.token_urlsafe): nothing else can match one.
+TOKEN_PATTERN = r"^[A-Za-z0-9_.\-]+$"
+_THIS_YEAR = dt.date.today().year
+
+
+class StrictBoolean(ma.fields.Boolean):
+    """JSON true or false only: 0, 1 or "yes" are refused (422), as the document says."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
 
 class CheckoutRequestSchema(ma.Schema):
-    email = ma.fields.String(required=True, validate=validate.Length(max=254), metadata={
-        "description": "Where the tickets are sent"})
-    name = ma.fields.String(required=True, validate=validate.Length(max=200))
-    postcode = ma.fields.String(required=True, validate=validate.Length(max=10))
-    birth_year = ma.fields.Integer(strict=True, allow_none=True, load_default=None)
-    marketing_consent = ma.fields.Boolean(load_default=False, metadata={
+    email = ma.fields.String(
+        required=True,
+        validate=[validate.Length(max=254), validate.Regexp(EMAIL_PATTERN, error=(
+            "This e-mail address does not look right (name@example.org)."))],
+        metadata={"description": "Where the tickets are sent"})
+    name = ma.fields.String(required=True,
+                            validate=[validate.Length(max=200), validate.Regexp(NOT_BLANK)])
+    postcode = ma.fields.String(
+        required=True,
+        validate=[validate.Length(max=10), validate.Regexp(
+            POSTCODE_PATTERN, error="The postcode should look like 13001.")],
+        metadata={"description": "e.g. 13001"})
+    birth_year = ma.fields.Integer(
+        strict=True, allow_none=True, load_default=None,
+        validate=validate.Range(_THIS_YEAR - OLDEST_BUYER_AGE, _THIS_YEAR))
+    marketing_consent = StrictBoolean(load_default=False, metadata={
         "description": "Opt-in to the selling venue's news; false unless the buyer ticked it"})
 
 
@@ -33,7 +70,9 @@ class CheckoutSchema(ma.Schema):
 
 
 class OrderQuerySchema(ma.Schema):
-    token = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    token = ma.fields.String(required=True, validate=[
+        validate.Length(min=1, max=200),
+        validate.Regexp(TOKEN_PATTERN, error="This token is not valid.")])
 
 
 class TicketSchema(ma.Schema):

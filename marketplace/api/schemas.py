@@ -11,6 +11,9 @@ from marketplace.catalog.carousel import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE, REASO
 from marketplace.catalog.models import DISCIPLINES
 from marketplace.catalog.queries import MAX_PER_PAGE, MAX_RADIUS_KM, SORTS, WHENS
 
+# Far beyond the last page of any region, and small enough for every database's OFFSET.
+MAX_PAGE = 100_000
+
 
 class OffersQuerySchema(ma.Schema):
     lat = ma.fields.Float(validate=validate.Range(-90, 90),
@@ -19,7 +22,8 @@ class OffersQuerySchema(ma.Schema):
                           metadata={"description": "Longitude of the spectator (with lat)"})
     radius_km = ma.fields.Float(
         validate=validate.Range(0, MAX_RADIUS_KM, min_inclusive=False),
-        metadata={"description": "Only offers within this distance of lat/lng"},
+        metadata={"description": "Only offers within this distance of lat/lng",
+                  "exclusiveMinimum": True},
     )
     when = ma.fields.String(load_default="all", validate=validate.OneOf(WHENS),
                             metadata={"description": "Curtain window, Paris time"})
@@ -34,7 +38,7 @@ class OffersQuerySchema(ma.Schema):
                                   metadata={"description": "Only venues with step-free access"})
     sort = ma.fields.String(load_default="relevance", validate=validate.OneOf(SORTS),
                             metadata={"description": "distance needs lat/lng"})
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
     per_page = ma.fields.Integer(load_default=20, validate=validate.Range(1, MAX_PER_PAGE))
 
     @ma.validates_schema

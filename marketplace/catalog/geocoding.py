@@ -92,7 +92,7 @@ def locate(session: Session, geocoder: Geocoder, query: str, now: datetime) -> G
     try:
         point = geocoder.geocode(query)
     except GeocodingUnavailable as error:
-        log.info("geocoding unavailable for %r: %s", key, error)
+        log.info("geocoding unavailable: %s", error)  # not the query: a spectator's address
         return None
     if point is None or not (-90 <= point.lat <= 90 and -180 <= point.lng <= 180):
         return None

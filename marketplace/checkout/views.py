@@ -187,9 +187,9 @@ def order_page(order_id: str):
         tickets=tickets, refund_reason=refund_reason(order), form=ConfirmForm(),
         pay_url=_pay_url(order, token, gateway) if order.status == "pending" else None,
     )
+    # The token is in the address: the app-wide Referrer-Policy (same-origin, see
+    # marketplace.web.security) never hands it to another site.
     response = Response(body)
-    # The token is in the address: never hand it to another site.
-    response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "private, no-cache"
     return response
 
@@ -212,7 +212,6 @@ def order_calendar_file(order_id: str):
     response = Response(order_calendar(order, links.order_url(order.id), utcnow()),
                         mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'attachment; filename="kiosque.ics"'
-    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import Row
 
 from marketplace.contacts.models import Contact
+from marketplace.spreadsheets import inert
 from marketplace.timeutil import PARIS
 
 BOM = "\ufeff"
@@ -28,7 +29,6 @@ API_FIELDS = ("id", "email", "name", "postcode", "birth_year", "source", "stage"
               "amount_cents", "disciplines", "marketing_consent", "consent_at", "consent_text",
               "first_purchase_at", "last_purchase_at", "created_at", "updated_at")
 # A spreadsheet runs a cell starting with one of these as a formula: a buyer's name must not.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # A contact: the model, or a row of marketplace.contacts.queries.RECORD_COLUMNS.
@@ -103,7 +103,7 @@ def _machine(value: object) -> object:
 
 
 def _cell(text: str) -> str:
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+    return inert(text)
 
 
 def _local(value: datetime | None) -> str:

@@ -20,6 +20,7 @@ from marketplace.catalog.models import DISCIPLINES, Performance, Show, Venue
 from marketplace.contacts.models import STAGES, Contact, folded
 from marketplace.contacts.rights import ERASED_EMAIL_PATTERN
 from marketplace.errors import NotFound
+from marketplace.feedback.models import Feedback
 from marketplace.inventory.models import Release
 from marketplace.orders.models import Order
 
@@ -194,16 +195,21 @@ class HistoryLine:
     face_price_cents: int
     discount_percent: int
     total_cents: int
+    rating: int | None = None  # the buyer's "how was it?" (1–5), when they answered
+    comment: str = ""
 
 
 def contact_history(session: Session, venue: Venue, contact: Contact) -> list[HistoryLine]:
-    """The contact's orders at this venue (paid, or paid then refunded), newest first."""
+    """The contact's orders at this venue (paid, or paid then refunded), newest first, with
+    what the buyer said of each performance afterwards."""
     rows = session.execute(
         select(Order.id.label("order_id"), Order.status, Order.paid_at,
                Show.title.label("show_title"), Show.discipline, Performance.starts_at,
                Release.category, Order.quantity, Order.unit_price_cents,
-               Order.face_price_cents, Order.discount_percent, Order.total_cents)
+               Order.face_price_cents, Order.discount_percent, Order.total_cents,
+               Feedback.rating, func.coalesce(Feedback.comment, "").label("comment"))
         .join(Release, Release.id == Order.release_id)
+        .outerjoin(Feedback, (Feedback.order_id == Order.id) & (Feedback.venue_id == venue.id))
         .join(Performance, Performance.id == Release.performance_id)
         .join(Show, Show.id == Performance.show_id)
         .where(Order.venue_id == venue.id, Order.contact_id == contact.id,

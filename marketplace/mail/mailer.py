@@ -5,20 +5,29 @@ exactly when the change it tells about was committed, and the unique `dedup_key`
 makes a second attempt (a retried webhook, a restarted job) a no-op. `deliver_emails`
 sends rows through SMTP, or, without SMTP_URL, files them in the outbox; it claims
 each row with a guarded UPDATE, so two senders never send the same e-mail.
+
+A sender that dies (a killed scheduler or worker) never sends an e-mail twice: the
+row is marked sent just before the final dot of the SMTP conversation (see
+marketplace.mail.smtp). The e-mail it was sending, if it had not reached that point,
+stays claimed and is sent again once the claim lapses (CLAIM_TIMEOUT). The only
+duplicate left is SMTP's own: a server that drops the connection after the final dot
+without answering may or may not have the message, and it is sent again; it then
+carries the same Message-ID, which mailboxes use to recognise a duplicate.
 """
 
 from __future__ import annotations
 
+import hashlib
 import smtplib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
-from urllib.parse import unquote, urlparse
+from time import monotonic
 
 from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.db import insert_once
+from marketplace.mail import smtp
 from marketplace.mail.models import OutboundEmail
 
 SENDER = "Kiosque <billetterie@kiosque.example>"
@@ -53,7 +62,14 @@ def deliver_emails(engine: Engine, smtp_url: str | None, now: datetime,
             due = due.where(OutboundEmail.dedup_key.in_(keys))
         ids = session.scalars(due.limit(limit)).all()
         session.rollback()
-        return sum(_deliver_one(session, email_id, smtp_url, now) for email_id in ids)
+        started, delivered = monotonic(), 0
+        for email_id in ids:
+            # Claim at the time the batch has reached: a claim made late in a long batch
+            # dated from its start would lapse early, and another sender would take over
+            # an e-mail that is still being sent.
+            claim_at = now + timedelta(seconds=monotonic() - started)
+            delivered += _deliver_one(session, email_id, smtp_url, now, claim_at)
+        return delivered
 
 
 def _claimable(now: datetime):
@@ -63,11 +79,12 @@ def _claimable(now: datetime):
     )
 
 
-def _deliver_one(session: Session, email_id: int, smtp_url: str | None, now: datetime) -> bool:
+def _deliver_one(session: Session, email_id: int, smtp_url: str | None, now: datetime,
+                 claim_at: datetime) -> bool:
     claimed = session.execute(
         update(OutboundEmail)
-        .where(OutboundEmail.id == email_id, _claimable(now))
-        .values(status="sending", claimed_at=now, attempts=OutboundEmail.attempts + 1)
+        .where(OutboundEmail.id == email_id, _claimable(claim_at))
+        .values(status="sending", claimed_at=claim_at, attempts=OutboundEmail.attempts + 1)
         .returning(OutboundEmail.id)
         .execution_options(synchronize_session=False)
     ).first()
@@ -76,33 +93,38 @@ def _deliver_one(session: Session, email_id: int, smtp_url: str | None, now: dat
         return False  # another sender has it
     email = session.get(OutboundEmail, email_id)
     if smtp_url is None:
-        email.status = "outbox"
-    else:
-        try:
-            _send(smtp_url, email)
-        except (OSError, smtplib.SMTPException) as error:
-            email.status = "failed" if email.attempts >= MAX_ATTEMPTS else "queued"
-            email.last_error = str(error)[:500]
-            session.commit()
-            return False
-        email.status = "sent"
-    email.sent_at = now
-    session.commit()
+        email.status, email.sent_at = "outbox", now
+        session.commit()
+        return True
+
+    def accepting() -> None:
+        email.status, email.sent_at = "sent", now
+        session.commit()
+
+    try:
+        smtp.send(smtp_url, _message(email), accepting)
+    except (OSError, smtplib.SMTPException) as error:
+        email.status = "failed" if email.attempts >= MAX_ATTEMPTS else "queued"
+        email.sent_at = None
+        email.last_error = str(error)[:500]
+        session.commit()
+        return False
     return True
 
 
-def _send(smtp_url: str, email: OutboundEmail) -> None:
-    url = urlparse(smtp_url)
+def message_id(email: OutboundEmail) -> str:
+    """The same Message-ID on every attempt at one e-mail, unique to it."""
+    digest = hashlib.sha256(f"{email.dedup_key}|{email.created_at.isoformat()}".encode())
+    return f"<{digest.hexdigest()[:32]}@kiosque.example>"
+
+
+def _message(email: OutboundEmail) -> EmailMessage:
     message = EmailMessage()
     message["From"] = SENDER
     message["To"] = email.to_address
     message["Subject"] = email.subject
-    message["Message-ID"] = make_msgid(domain="kiosque.example")
+    message["Message-ID"] = message_id(email)
     message.set_content(email.body_text)
     if email.body_html:
         message.add_alternative(email.body_html, subtype="html")
-    smtp_class = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
-    with smtp_class(url.hostname or "127.0.0.1", url.port or 25, timeout=10) as smtp:
-        if url.username:
-            smtp.login(unquote(url.username), unquote(url.password or ""))
-        smtp.send_message(message)
+    return message

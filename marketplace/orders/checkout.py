@@ -86,10 +86,15 @@ def check_out(session: Session, hold_id: object, fields: Mapping[str, Any], now:
               max_seats_per_buyer: int = MAX_SEATS_PER_BUYER) -> Checkout:
     """Turn an active hold into a pending order for `quantity × locked unit price`.
 
+    The same checkout sent again by the same buyer (an answer lost on the way, a second
+    tap) while the hold lasts gets the same pending order back, with a new token.
     404 `unknown_hold`; 409 `hold_expired`, `already_checked_out` or `sales_closed`;
     422 for the buyer's details; 429 `buyer_limit_reached` past the per-buyer cap.
     """
     buyer = read_buyer(fields, now)
+    resumed = _resume(session, hold_id, buyer, now, gateway, links)
+    if resumed is not None:
+        return resumed
     hold = checkout_hold(session, hold_id, now)
     _check_buyer_cap(session, hold, buyer.email, now, max_seats_per_buyer)
     locale = known_locale(locale)
@@ -120,6 +125,37 @@ def check_out(session: Session, hold_id: object, fields: Mapping[str, Any], now:
                         .execution_options(synchronize_session=False))
     session.refresh(order)
     return Checkout(order=order, order_token=token, redirect_url=start.redirect_url)
+
+
+def _resume(session: Session, hold_id: object, buyer: Buyer, now: datetime,
+            gateway: PaymentGateway, links: OrderLinks) -> Checkout | None:
+    """The pending order this buyer already made from this live hold, with a fresh token.
+
+    Only the token's hash is kept, so the lost one cannot be given back: a new one
+    replaces it. Another e-mail, a paid order or a payment that can no longer be made
+    (a closed Stripe session) resumes nothing: the caller answers already_checked_out.
+    """
+    if not (isinstance(hold_id, str) and 0 < len(hold_id) <= 32):
+        return None
+    order = session.scalar(
+        select(Order).join(Hold, Hold.id == Order.hold_id)
+        .where(Order.hold_id == hold_id, Order.status == "pending",
+               Order.buyer_email == buyer.email, Hold.status == "active",
+               Hold.expires_at > now))
+    if order is None:
+        return None
+    redirect_url = gateway.payment_url(order, links.key(order.id))
+    if redirect_url is None:
+        return None
+    token, token_hash = new_order_token()
+    with transaction(session):
+        renewed = session.execute(
+            update(Order).where(Order.id == order.id, Order.status == "pending")
+            .values(token_hash=token_hash).execution_options(synchronize_session=False))
+    if renewed.rowcount != 1:  # paid or cancelled in the meantime
+        return None
+    session.refresh(order)
+    return Checkout(order=order, order_token=token, redirect_url=redirect_url)
 
 
 _HOLD_READ = (

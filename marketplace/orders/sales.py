@@ -23,6 +23,7 @@ from marketplace.catalog.models import Performance, Show, Venue
 from marketplace.inventory.models import Release
 from marketplace.inventory.queries import expired_held_seats
 from marketplace.orders.models import Order
+from marketplace.spreadsheets import inert
 from marketplace.timeutil import PARIS, to_paris
 
 MAX_PER_PAGE = 500
@@ -250,12 +251,13 @@ def sales_csv(orders: Iterable[Order], commission_percent: float,
         money = Money.split(order.total_cents if order.status == "paid" else 0,
                             commission_percent)
         writer.writerow([
-            _local(order.paid_at), order.id, performance.show.title,
-            _local(performance.starts_at), order.release.category, order.quantity,
+            _local(order.paid_at), order.id, inert(performance.show.title),
+            _local(performance.starts_at), inert(order.release.category), order.quantity,
             _amount(order.face_price_cents), f"{order.discount_percent} %",
             _amount(order.unit_price_cents), _amount(order.total_cents),
             _amount(money.commission_cents), _amount(money.payout_cents), order.status,
-            order.buyer_name or "", order.buyer_email or "", order.buyer_postcode or "",
+            inert(order.buyer_name or ""), inert(order.buyer_email or ""),
+            inert(order.buyer_postcode or ""),
         ])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 

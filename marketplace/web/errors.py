@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
-from sqlalchemy.exc import DBAPIError, OperationalError
+from flask import Flask, current_app, jsonify, render_template, request
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from marketplace.errors import DomainError
@@ -21,7 +21,11 @@ STATUS_BY_KIND = {
     "bad_request": 400,
     "rate_limited": 429,
     "unavailable": 503,
+    "unsupported_media_type": 415,
 }
+
+# Headers of werkzeug's own answers worth keeping (Allow on a 405, as RFC 9110 requires).
+KEPT_HEADERS = {"allow", "retry-after", "www-authenticate"}
 
 CODE_BY_STATUS = {
     400: "bad_request",
@@ -89,9 +93,12 @@ def handle_http_exception(error: HTTPException):
     status = error.code or 500
     code = CODE_BY_STATUS.get(status, "error")
     message = data.get("message") or error.description or error.name
-    headers = dict(data.get("headers") or {})
+    headers = {k: v for k, v in error.get_headers() if k.lower() in KEPT_HEADERS}
+    headers.update(data.get("headers") or {})
+    if status == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        message = f"The request is too large (at most {max(1, limit // 1024)} kB)."
     if status == 429:
-        headers.update({k: v for k, v in (error.get_headers() or []) if k.lower() == "retry-after"})
         message = "Too many requests; please wait a moment and try again."
     messages = data.get("messages") or data.get("errors")
     if messages:
@@ -114,6 +121,13 @@ def handle_database_unavailable(error: DBAPIError):
     from marketplace.extensions import db
 
     db.session.rollback()
+    if isinstance(error, DataError):
+        # A value the database cannot store (an integer beyond its range, say): the
+        # client's input, refused as a whole; the rollback above leaves nothing written.
+        # The class only: the database's message may quote the value, personal data maybe.
+        log.warning("value refused by the database: %s", type(error.orig).__name__)
+        return error_response(422, "invalid_value",
+                              "A value is out of range or not allowed.")
     if isinstance(error, OperationalError) or error.connection_invalidated:
         log.warning("database unavailable: %s", error)
         return error_response(503, "unavailable",
@@ -128,6 +142,9 @@ def handle_unexpected(error: Exception):
 
 
 def register_error_handlers(app: Flask) -> None:
+    from marketplace.web.input_guard import install_input_guard
+
+    install_input_guard(app)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(DBAPIError, handle_database_unavailable)

@@ -5,6 +5,7 @@
  * - Maps: Leaflet (static/vendor/leaflet-1.9.4) is fetched only when a map is on the
  *   page; one circle marker per venue listed under the map. Without tiles (offline,
  *   tests) the markers stand on a blank layer and the list stays the primary view.
+ * - Live lists ([data-poll-when-visible]) skip their polling while the tab is hidden.
  */
 (function () {
   "use strict";
@@ -107,6 +108,13 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { setUp(document); });
+  // Live lists poll only while someone looks at them (an htmx trigger filter would need
+  // eval, which the Content-Security-Policy refuses).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var source = event.detail.elt;
+    if (source && source.hasAttribute("data-poll-when-visible") &&
+        document.visibilityState !== "visible") event.preventDefault();
+  });
   // Filters swap the list (or the map) in place: set up what came in.
   document.addEventListener("htmx:afterSettle", function (event) { setUp(event.target); });
 }());

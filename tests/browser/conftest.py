@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,58 @@ def live_server(app):
         server.server_close()
 
 
+class CspWatchedBrowser:
+    """The browser, with every page of every context reporting Content-Security-Policy refusals."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.on("page", self._watch)
+        return context
+
+    def _watch(self, page) -> None:
+        page.on("console", lambda message: self._record(page, message))
+        page.wait_for_function = lambda expression, **options: wait_for_function(
+            page, expression, **options)
+
+    def _record(self, page, message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.violations.append(f"{page.url}: {message.text}")
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+def wait_for_function(page, expression: str, *, arg=None, timeout: float | None = None,
+                      polling=None):
+    """Playwright's own wait_for_function evaluates its predicate with eval() inside the
+    page, which our CSP refuses (no 'unsafe-eval'); poll it from outside instead."""
+    deadline = time.monotonic() + (timeout or 30_000) / 1000
+    interval = polling if isinstance(polling, (int, float)) else 50
+    while True:
+        result = page.evaluate(expression, arg)
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"wait_for_function timed out: {expression}")
+        page.wait_for_timeout(interval)
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request):
+    """Fail a browser test whose pages broke the Content-Security-Policy."""
+    if "chromium" not in request.fixturenames:
+        yield
+        return
+    browser = request.getfixturevalue("chromium")
+    browser.violations.clear()
+    yield
+    assert not browser.violations, "\n".join(browser.violations)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -40,7 +93,7 @@ def chromium():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
+        yield CspWatchedBrowser(browser)
         browser.close()
 
 

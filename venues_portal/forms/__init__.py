@@ -62,9 +62,11 @@ class EurosField(Field):
             return
         try:
             amount = Decimal(text.replace(",", "."))
+            # quantize() itself refuses amounts beyond the decimal precision ("1e300").
+            exact = amount.is_finite() and amount == amount.quantize(Decimal("0.01"))
         except InvalidOperation:
-            raise ValueError(_l("Type an amount in euros, for example 18,50.")) from None
-        if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+            exact = False
+        if not exact:
             raise ValueError(_l("Type an amount in euros, for example 18,50."))
         self.data = int(amount * 100)
 

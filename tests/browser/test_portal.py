@@ -9,7 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
+from marketplace.orders.models import Ticket
 from marketplace.timeutil import to_paris, utcnow
 from tests.buying import bought
 from tests.factories import (
@@ -196,8 +198,28 @@ def qr_video(code: str, path: Path, width: int = 640, height: int = 480) -> Path
     return path
 
 
+SCANNER_STATE = """() => {
+  const video = document.querySelector('#qr-reader video');
+  return {
+    status: document.getElementById('scanner-status').textContent,
+    toggle: document.getElementById('scanner-toggle').textContent,
+    answer: document.getElementById('checkin-answer').innerText,
+    video: video && {readyState: video.readyState, paused: video.paused, shown: video.clientWidth,
+                     currentTime: video.currentTime, width: video.videoWidth},
+  };
+}"""
+
+# zxing-js, the decoder inside html5-qrcode where the browser has no BarcodeDetector (as
+# headless Chromium on Linux), never reads some perfectly valid codes from this still video
+# (zxing-js/library#653): C_EgT_dRllW46dv9AUIu6w is one, and a random ticket code made this
+# test fail about once in eight runs. It now runs with a code zxing-js reads.
+READABLE_CODE = "cVy1-EGbhnkPd9dwx-Gmfw"
+
+
 def test_the_camera_reads_a_ticket_at_the_door(app, db, live_server, chromium, tmp_path):
     """Chromium's fake camera plays a video of the ticket's QR code to the vendored scanner."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 
     venue = VenueFactory(name="La Criée")
@@ -208,20 +230,27 @@ def test_the_camera_reads_a_ticket_at_the_door(app, db, live_server, chromium, t
                                                             starts_at=now + timedelta(hours=1)),
                              sales_open_at=now - timedelta(days=1), max_discount_at=now)
     db.session.commit()
-    code = bought(app, release, 1, now - timedelta(minutes=30)).tickets[0].code
-    video = qr_video(code, tmp_path / "ticket.y4m")
+    ticket = bought(app, release, 1, now - timedelta(minutes=30)).tickets[0]
+    db.session.execute(update(Ticket).where(Ticket.id == ticket.id).values(code=READABLE_CODE))
+    db.session.commit()
+    video = qr_video(READABLE_CODE, tmp_path / "ticket.y4m")
     camera = chromium.browser_type.launch(executable_path=str(CHROMIUM), args=[
         *CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-video-capture={video}"])
     try:
         context = camera.new_context(viewport=PHONE, locale="fr-FR", permissions=["camera"])
         page = context.new_page()
+        console: list[str] = []
+        page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
         page.set_default_timeout(10000)
         log_in(page, live_server, "nadia@la-criee.example")
         page.goto(f"{live_server}/portal/venues/{venue.slug}/checkin")
         page.get_by_role("button", name="Scanner avec la caméra").click()
-        # Decoding the fake camera's frames is CPU-bound: a busy machine may need longer.
-        page.wait_for_selector("#checkin-answer .answer[data-outcome='ok']", timeout=30000)
+        try:  # decoding the fake camera's frames is CPU-bound: a busy machine may need longer
+            page.wait_for_selector("#checkin-answer .answer[data-outcome='ok']", timeout=30000)
+        except PlaywrightTimeout:
+            pytest.fail(f"the camera read nothing in 30 s; the page showed "
+                        f"{page.evaluate(SCANNER_STATE)}, its console {console}")
         assert "Valide" in page.locator("#checkin-answer").inner_text()
         page.screenshot(path=str(SHOTS / "portal-door-camera.png"), full_page=True)
         # The camera keeps seeing the same code: it is not sent again and again.

@@ -152,3 +152,20 @@ def test_a_buyer_can_give_up_a_pending_order_over_https(https_app, db):
     from marketplace.orders.models import Order
 
     assert db.session.get(Order, order.id).status == "cancelled"
+
+
+def test_only_the_door_page_may_compile_webassembly(client, db):
+    """The door's QR decoder (ZXing-C++, where the phone has no BarcodeDetector) is
+    WebAssembly: that page alone lifts the ban, and only for WebAssembly, never eval()."""
+    membership = MembershipFactory(role="box_office")
+    db.session.commit()
+    assert client.post("/portal/login", data={"email": membership.user.email,
+                                              "password": STAFF_PASSWORD}).status_code == 302
+    door = f"/portal/venues/{membership.venue.slug}/checkin"
+    everywhere = csp_of(client.get(f"/portal/venues/{membership.venue.slug}/"))
+    for response in (client.get(door), client.post(door, data={"code": "pas-un-billet"})):
+        assert response.status_code == 200
+        policy = csp_of(response)
+        assert policy["script-src"] == "'self' 'wasm-unsafe-eval'"
+        assert {**policy, "script-src": "'self'"} == everywhere
+    assert everywhere["script-src"] == "'self'"

@@ -17,6 +17,8 @@ STRIPE_CHECKOUT = "https://checkout.stripe.com"
 DEFAULT_MAP_TILES = "https://tile.openstreetmap.org"
 # Load balancers probe over plain HTTP behind the TLS terminator.
 PLAIN_HTTP_ENDPOINTS = ("health.healthz",)
+# Pages that compile WebAssembly: the door scanner's QR decoder (ZXing-C++), and only it.
+WEBASSEMBLY_ENDPOINTS = ("venues_portal.checkin", "venues_portal.scan")
 
 
 def content_security_policy(config: dict) -> dict[str, str]:
@@ -72,6 +74,13 @@ def init_security(app: Flask) -> None:
         view = app.view_functions.get(endpoint)
         if view is not None:
             view.talisman_view_options = {"force_https": False}
+    policy = content_security_policy(app.config)
+    # 'wasm-unsafe-eval' lets a page compile WebAssembly, not evaluate JavaScript strings.
+    webassembly = {**policy, "script-src": f"{SELF} 'wasm-unsafe-eval'"}
+    for endpoint in WEBASSEMBLY_ENDPOINTS:
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            view.talisman_view_options = {"content_security_policy": webassembly}
 
 
 # Addresses that carry a key: a ticket code, a hold, a signed link, an order token.

@@ -30,6 +30,19 @@
   if (!toggle || !panel || !window.Html5Qrcode || !navigator.mediaDevices) return;
   toggle.hidden = false;
 
+  // Where the browser has no BarcodeDetector of its own (iPhones, Firefox, desktop Linux),
+  // the polyfill gives it ZXing-C++'s, loaded from our server when the camera first looks.
+  // html5-qrcode's built-in zxing-js never reads some perfectly valid ticket codes.
+  if (window.BarcodeDetectionAPI && panel.dataset.decoderWasm) {
+    window.BarcodeDetectionAPI.prepareZXingModule({
+      overrides: {
+        locateFile: function (path, prefix) {
+          return path.endsWith(".wasm") ? panel.dataset.decoderWasm : prefix + path;
+        }
+      }
+    });
+  }
+
   function onCode(text) {
     var now = Date.now();
     if (text === last.code && now - last.at < REPEAT_IGNORED_MS) return;
@@ -40,7 +53,11 @@
 
   function start() {
     panel.hidden = false;
-    scanner = scanner || new window.Html5Qrcode("qr-reader", { verbose: false });
+    scanner = scanner || new window.Html5Qrcode("qr-reader", {
+      verbose: false,
+      formatsToSupport: [window.Html5QrcodeSupportedFormats.QR_CODE],  // tickets carry QR codes
+      useBarCodeDetectorIfSupported: true
+    });
     scanner.start({ facingMode: "environment" }, { fps: 10, qrbox: { width: 240, height: 240 } },
       onCode, function () {})
       .then(function () {

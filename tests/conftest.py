@@ -7,11 +7,13 @@ commit and use real threads, exactly as the application does.
 from __future__ import annotations
 
 import os
+import threading
 from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
@@ -120,3 +122,17 @@ def now() -> datetime:
 def pytest_report_header(config) -> str:
     return (f"database: {'PostgreSQL (TEST_DATABASE_URL)' if TEST_DATABASE_URL else 'SQLite'}; "
             f"redis: {'TEST_REDIS_URL' if TEST_REDIS_URL else 'in-process fallback'}")
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app on 127.0.0.1:<free port>, against the test database; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()

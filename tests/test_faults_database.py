@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 from sqlalchemy import create_engine, text
-from werkzeug.serving import make_server
 
 from marketplace.extensions import db
 from tests.faults.shopping import CLEAN_FAILURES, Buyer, Ledger, ledger_problems
@@ -31,19 +30,6 @@ KILLS = 6
 TERMINATE_OTHERS = """
     SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
     WHERE datname = current_database() AND pid <> pg_backend_pid()"""
-
-
-@pytest.fixture
-def live_app(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
 
 
 def new_release(app, seats: int) -> int:
@@ -64,13 +50,13 @@ def kill_backends(times: int, every: float, killed: list[int]) -> None:
 
 @pytest.mark.postgres
 @needs_postgresql
-def test_killed_database_connections_fail_cleanly_and_the_app_recovers(app, live_app):
+def test_killed_database_connections_fail_cleanly_and_the_app_recovers(app, live_server):
     release_id = new_release(app, 1000)
     ledger = Ledger()
     stop = threading.Event()
 
     def shop(index: int) -> None:
-        buyer = Buyer(live_app, release_id, f"acheteur{index}", ledger)
+        buyer = Buyer(live_server, release_id, f"acheteur{index}", ledger)
         n = 0
         while not stop.is_set():
             buyer.buy(n)
@@ -90,7 +76,7 @@ def test_killed_database_connections_fail_cleanly_and_the_app_recovers(app, live
     # After the faults, without any restart: every request of every purchase succeeds.
     after = Ledger()
     for n in range(5):
-        assert Buyer(live_app, release_id, "apres", after, patience=1).buy(n) is not None
+        assert Buyer(live_server, release_id, "apres", after, patience=1).buy(n) is not None
     ledger.confirmed.update(after.confirmed)
 
     print(f"\nterminated backends per round: {killed}; answers: "

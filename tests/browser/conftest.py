@@ -1,14 +1,13 @@
-"""End-to-end harness: the app served by werkzeug in a thread, driven by headless Chromium."""
+"""End-to-end harness: the app served by werkzeug in a thread (`live_server`, in
+tests/conftest.py), driven by headless Chromium."""
 
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -16,20 +15,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def live_server(app):
-    """The test app on 127.0.0.1:<free port>, against the test database; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
 
 
 class CspWatchedBrowser:

@@ -15,6 +15,7 @@ from marketplace.watches.models import Watch
 from marketplace.watches.services import hash_token
 from tests.factories import ReleaseFactory
 from tests.jobs_helpers import JOB, email, email_keys, job_context
+from tests.smtp_server import smtp_server
 
 # ReleaseFactory: 30 € face, -25 % two days before curtain down to -80 % an hour before;
 # at `now` (curtain in 4 h) 7.10 €, an hour later 6.70 €.
@@ -84,6 +85,40 @@ def test_a_drop_under_the_price_alerts_once_with_an_unsubscribe_link(app, db, cl
     assert re.search(r"/alertes/\S+/desabonner", alert.body_html)
 
 
+def test_an_alert_offers_the_mail_clients_one_click_unsubscribe(app, db, client, now,
+                                                                monkeypatch):
+    """List-Unsubscribe and List-Unsubscribe-Post (RFC 8058): the mail client's own button
+    POSTs to the address, with no form token, and the alerts stop."""
+    ReleaseFactory(performance__show__discipline="dance")
+    db.session.commit()
+    _ask(client, discipline="dance")
+    client.get(_confirm_link())
+    ReleaseFactory(performance__show__discipline="dance")
+    db.session.commit()
+    with smtp_server() as (smtp_url, received):
+        monkeypatch.setitem(app.config, "SMTP_URL", smtp_url)
+        assert run_job(JOB["alert_watches"], job_context(app, smtp_url), now).count == 1
+    [message] = received
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    address = re.fullmatch(r"<http://kiosque\.test(/alertes/\S+/desabonner)>",
+                           message["List-Unsubscribe"].strip())[1]  # folded: a long line
+    [text] = [part.get_payload(decode=True).decode() for part in message.walk()
+              if part.get_content_type() == "text/plain"]
+    assert address in text  # the same link as in the e-mail's text
+    app.config["WTF_CSRF_ENABLED"] = True  # a mail client sends no form token
+    try:
+        assert client.post(address, data="List-Unsubscribe=One-Click",
+                           content_type="application/x-www-form-urlencoded").status_code == 200
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    ReleaseFactory(performance__show__discipline="dance", performance__starts_at=now
+                   + timedelta(days=2))
+    db.session.commit()
+    assert _alert(app, now + timedelta(days=1)).count == 0
+    confirmation = email_keys("watch-confirm:")[0]
+    assert email(confirmation).unsubscribe_url is None  # a one-off e-mail is no mailing
+
+
 def test_offers_already_on_screen_when_confirming_are_not_news(app, db, client, now):
     ReleaseFactory()
     db.session.commit()
@@ -148,3 +183,23 @@ def test_the_form_is_on_the_list_and_on_an_offers_page(app, db, client, now):
     assert 'name="when" value="tonight"' in listing
     page = client.get(f"/offers/{release.id}").get_data(as_text=True)
     assert 'action="/alertes"' in page and f'name="offer_id" value="{release.id}"' in page
+
+
+def test_the_form_follows_filters_changed_without_reloading_the_page(app, db, client, now):
+    """htmx swaps the list alone: the form under it comes along (out of band), so the watch
+    is for the filters on screen, not for those the page was loaded with."""
+    ReleaseFactory()
+    db.session.commit()
+    page = client.get("/?discipline=theatre").get_data(as_text=True)
+    assert page.count('id="watch-form"') == 1 and "hx-swap-oob" not in page
+    fragment = client.get("/?discipline=dance&when=tonight",
+                          headers={"HX-Request": "true", "HX-Trigger": "filters"})
+    html = fragment.get_data(as_text=True)
+    assert '<details class="watch-form" id="watch-form" hx-swap-oob="true">' in html
+    form = html[html.index('id="watch-form"'):]
+    assert 'name="discipline" value="dance"' in form and 'name="when" value="tonight"' in form
+    more = client.get("/?discipline=dance&page=2", headers={"HX-Request": "true"})
+    assert more.status_code == 200
+    boosted = client.get("/?discipline=dance", headers={"HX-Request": "true",
+                                                        "HX-Boosted": "true"})
+    assert "hx-swap-oob" not in boosted.get_data(as_text=True)  # the whole page: one form

@@ -38,12 +38,14 @@ PENDING_KEYS = "queued_emails"
 
 
 def queue_email(session: Session, *, dedup_key: str, to: str, subject: str, body_text: str,
-                body_html: str | None = None, now: datetime) -> bool:
-    """Record an e-mail once per `dedup_key`, in the caller's transaction; True if new."""
+                body_html: str | None = None, unsubscribe_url: str | None = None,
+                now: datetime) -> bool:
+    """Record an e-mail once per `dedup_key`, in the caller's transaction; True if new.
+    `unsubscribe_url` (a mailing one can stop) must answer a one-click POST (RFC 8058)."""
     inserted = insert_once(session, OutboundEmail, {
         "dedup_key": dedup_key, "to_address": to, "subject": subject,
-        "body_text": body_text, "body_html": body_html, "status": "queued",
-        "attempts": 0, "created_at": now,
+        "body_text": body_text, "body_html": body_html, "unsubscribe_url": unsubscribe_url,
+        "status": "queued", "attempts": 0, "created_at": now,
     }, key="dedup_key")
     if inserted:
         session.info.setdefault(PENDING_KEYS, []).append(dedup_key)
@@ -124,6 +126,9 @@ def _message(email: OutboundEmail) -> EmailMessage:
     message["To"] = email.to_address
     message["Subject"] = email.subject
     message["Message-ID"] = message_id(email)
+    if email.unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{email.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(email.body_text)
     if email.body_html:
         message.add_alternative(email.body_html, subtype="html")

@@ -47,13 +47,14 @@ def _queue_alert(session: Session, watch: Watch, offers: list, links: MailLinks,
             "title": first.title, "price": euros(first.price_cents, watch.locale)}
     else:
         subject = gettext("%(count)d offers for you on Kiosque") % {"count": len(offers)}
+    unsubscribe_url = links.unsubscribe_url(watch.id)
     text, html = render_email(
         "watch_alert", watch.locale, watch=watch, offers=offers,
         offer_urls={o.release_id: links.offer_url(o.release_id) for o in offers},
-        unsubscribe_url=links.unsubscribe_url(watch.id))
+        unsubscribe_url=unsubscribe_url)
     inserted = queue_email(session, dedup_key=f"watch-alert:{watch.id}:{to_paris(now).date()}",
                            to=watch.email, subject=subject, body_text=text, body_html=html,
-                           now=now)
+                           unsubscribe_url=unsubscribe_url, now=now)
     for offer in offers:
         insert_once(session, WatchAlert, {
             "watch_id": watch.id, "release_id": offer.release_id, "reason": "alerted",

@@ -45,7 +45,7 @@ from marketplace.storefront.location import (
 from marketplace.storefront.offer_page import hold_refusal, offer_context
 from marketplace.timeutil import utcnow
 from marketplace.web.rate_limits import hold_limit
-from marketplace.web.templating import render_page_or_fragment
+from marketplace.web.templating import render_page_or_fragment, wants_fragment
 
 bp = Blueprint("storefront", __name__)
 
@@ -111,6 +111,7 @@ def _offers_page(location: Location | None, filters: Filters, *, near: str = "",
                              sort=context["sort"], page=filters.page, per_page=OFFERS_PER_PAGE)
         body = render_page_or_fragment(
             "storefront/index.html", "storefront/_offers.html", offers=offers,
+            offers_alone=wants_fragment(),
             # Called by the full page only: a fragment does not pay for the carousel.
             carousel=lambda: discover(db.session, now=now, lat=origin and origin[0],
                                       lng=origin and origin[1], size=CAROUSEL_SIZE,

@@ -24,9 +24,14 @@ def paris_time(value: datetime | None, fmt: str = "HH:mm") -> str:
     return format_datetime(to_paris(value), fmt) if value else ""
 
 
+def wants_fragment() -> bool:
+    """htmx asks for a fragment alone (not a boosted link, not restoring its history)."""
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
 def render_page_or_fragment(page: str, fragment: str, **context) -> str:
-    """The full page, or only its fragment when htmx asks for it (not when boosted/restoring)."""
-    if htmx and not htmx.boosted and not htmx.history_restore_request:
+    """The full page, or only its fragment when htmx asks for it."""
+    if wants_fragment():
         return render_template(fragment, **context)
     return render_template(page, **context)
 

@@ -70,3 +70,23 @@ def test_a_watch_made_in_the_browser_alerts_once_then_unsubscribes(
         db.session.commit()
         assert run_job(JOB["alert_watches"], ctx, tomorrow).count == 0
         assert len(received) == 2
+
+
+def test_the_watch_is_for_the_filters_on_screen_after_changing_them(app, db, live_server, phone):
+    """The list changes under htmx without reloading the page: « Me prévenir » follows."""
+    from sqlalchemy import select
+
+    from marketplace.watches.models import Watch
+
+    ReleaseFactory(performance__show__discipline="dance")
+    db.session.commit()
+    phone.goto(f"{live_server}/?discipline=theatre")
+    phone.get_by_role("link", name="Danse", exact=True).click()
+    phone.locator("#offers a.chip[aria-current='true']", has_text="Danse").wait_for()
+    assert "/?discipline=dance" in phone.url  # the list came through htmx, no reload
+    phone.get_by_text("Me prévenir", exact=True).first.click()
+    phone.get_by_label("Votre e-mail").fill("nadia@example.org")
+    phone.get_by_role("button", name="Me prévenir").click()
+    phone.get_by_role("heading", name="Consultez votre boîte mail").wait_for()
+    db.session.expire_all()
+    assert db.session.scalar(select(Watch.discipline)) == "dance"

@@ -10,7 +10,6 @@ its connections away, and the requests after the faults must all succeed.
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, datetime
 
@@ -19,7 +18,13 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from marketplace.extensions import db
-from tests.faults.shopping import CLEAN_FAILURES, Buyer, Ledger, ledger_problems
+from tests.faults.shopping import (
+    CLEAN_FAILURES,
+    Buyer,
+    Ledger,
+    buyers_shopping,
+    ledger_problems,
+)
 from tests.test_concurrency import POSTGRES_URL
 from tests.test_payments_concurrency import set_up_release
 
@@ -53,24 +58,9 @@ def kill_backends(times: int, every: float, killed: list[int]) -> None:
 def test_killed_database_connections_fail_cleanly_and_the_app_recovers(app, live_server):
     release_id = new_release(app, 1000)
     ledger = Ledger()
-    stop = threading.Event()
-
-    def shop(index: int) -> None:
-        buyer = Buyer(live_server, release_id, f"acheteur{index}", ledger)
-        n = 0
-        while not stop.is_set():
-            buyer.buy(n)
-            n += 1
-
-    shoppers = [threading.Thread(target=shop, args=(i,)) for i in range(BUYERS)]
-    for thread in shoppers:
-        thread.start()
     killed: list[int] = []
-    kill_backends(KILLS, 0.4, killed)
-    stop.set()
-    for thread in shoppers:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in shoppers), "a buyer never finished"
+    with buyers_shopping(live_server, release_id, ledger, BUYERS):
+        kill_backends(KILLS, 0.4, killed)
     during = dict(ledger.statuses)
 
     # After the faults, without any restart: every request of every purchase succeeds.

@@ -16,7 +16,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -29,7 +28,7 @@ from sqlalchemy.orm import Session
 from marketplace.inventory.services import sweep_expired_holds
 from marketplace.mail.mailer import deliver_emails
 from marketplace.orders.confirmation import ABANDONED_AFTER, cancel_abandoned_orders
-from tests.faults.shopping import Buyer, Ledger, ledger_problems
+from tests.faults.shopping import Ledger, buyers_shopping, ledger_problems
 from tests.smtp_server import free_port
 from tests.test_concurrency import POSTGRES_URL
 from tests.test_payments_concurrency import set_up_release
@@ -131,30 +130,15 @@ def test_workers_killed_mid_checkout_lose_nothing_and_sell_nothing_twice(app):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_gunicorn(port)
-    ledger, stop, killed = Ledger(), threading.Event(), []
+    ledger, killed = Ledger(), []
     try:
         wait_for_workers(base, server.pid)
-
-        def shop(index: int) -> None:
-            buyer = Buyer(base, release_id, f"acheteur{index}", ledger)
-            n = 0
-            while not stop.is_set():
-                buyer.buy(n)
-                n += 1
-
-        shoppers = [threading.Thread(target=shop, args=(i,)) for i in range(BUYERS)]
-        for thread in shoppers:
-            thread.start()
-        for _ in range(KILLS):
-            time.sleep(0.6)  # buyers make progress between two kills
-            killed.append(kill_one_serving(server.pid, port))
-        time.sleep(1.5)
-        stop.set()
-        for thread in shoppers:
-            thread.join(timeout=120)
-        assert not any(thread.is_alive() for thread in shoppers), "a buyer never finished"
+        with buyers_shopping(base, release_id, ledger, BUYERS):
+            for _ in range(KILLS):
+                time.sleep(0.6)  # buyers make progress between two kills
+                killed.append(kill_one_serving(server.pid, port))
+            time.sleep(1.5)
     finally:
-        stop.set()
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
 

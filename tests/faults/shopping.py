@@ -15,6 +15,8 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import psycopg
@@ -191,3 +193,28 @@ def ledger_problems(database_url: str, release_id: int, ledger: Ledger) -> list[
         if sold + held > quantity:
             problems.append(f"oversold: {sold} sold + {held} held > {quantity}")
     return problems
+
+
+@contextmanager
+def buyers_shopping(base: str, release_id: int, ledger: Ledger, count: int) -> Iterator[None]:
+    """`count` buyers buying from `base` again and again while the block runs (the faults
+    happen inside it); after it, each finishes the purchase under way, within two minutes."""
+    stop = threading.Event()
+
+    def shop(index: int) -> None:
+        buyer = Buyer(base, release_id, f"acheteur{index}", ledger)
+        n = 0
+        while not stop.is_set():
+            buyer.buy(n)
+            n += 1
+
+    threads = [threading.Thread(target=shop, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a buyer never finished"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask
 
 from marketplace.config import config_from_env
 from marketplace.extensions import (
@@ -31,12 +31,6 @@ TRANSLATION_DIRECTORIES = [
 ]
 
 
-def select_locale() -> str:
-    """French first; English when the spectator switched to it (cookie or ?lang=)."""
-    asked = request.args.get("lang") or request.cookies.get("lang")
-    return asked if asked in ("fr", "en") else "fr"
-
-
 def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment, then apply `config` overrides (tests use them)."""
     app = Flask(
@@ -57,10 +51,12 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
 
     from marketplace.web.errors import register_error_handlers
+    from marketplace.web.language import init_language
     from marketplace.web.security import init_security
     from marketplace.web.templating import register_template_helpers
 
     init_security(app)
+    init_language(app)
     register_error_handlers(app)
     register_template_helpers(app)
 
@@ -89,6 +85,7 @@ def _init_extensions(app: Flask) -> None:
     import marketplace.models  # noqa: F401  (every table in the metadata)
     from marketplace.db import end_sessions_even_on_dead_connections
     from marketplace.db_events import install_sqlite_pragmas
+    from marketplace.web.language import select_locale
 
     db.init_app(app)
     end_sessions_even_on_dead_connections(app, db)

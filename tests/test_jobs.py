@@ -137,3 +137,23 @@ def test_the_agency_hears_about_last_week_on_monday(app, db, now):
     digest = email(f"agency-digest:{agent.id}:2026-W47")
     assert "3" in digest.subject and digest.to_address == agent.email
     assert "lea.martin" not in digest.body_text  # aggregates only
+
+
+def test_digests_are_written_in_the_language_each_staff_member_chose(app, db, now):
+    release = _release(db, now)
+    bought(app, release, 2, now)
+    venue = release.performance.venue
+    english = MembershipFactory(venue=venue, role="manager", user__locale="en").user
+    french = MembershipFactory(venue=venue, role="manager").user
+    agent = UserFactory(agency_role="staff", locale="en")
+    db.session.commit()
+    ctx = job_context(app)
+    assert run_job(JOB["send_venue_digests"], ctx, now + timedelta(hours=16)).count == 2
+    for_english = email(f"digest:{venue.id}:2026-11-21:{english.id}")
+    for_french = email(f"digest:{venue.id}:2026-11-21:{french.id}")
+    assert for_english.subject == f"{venue.name}: yesterday's sales, tonight's offers"
+    assert for_french.subject.endswith("les ventes d’hier, les offres de ce soir")
+    assert for_english.body_text != for_french.body_text
+    monday = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    assert run_job(JOB["send_agency_digests"], ctx, monday).count == 1
+    assert email(f"agency-digest:{agent.id}:2026-W47").subject.startswith("Kiosque, week 47")

@@ -313,3 +313,22 @@ def test_the_portal_speaks_english_when_asked(client):
     page = client.get("/portal/login?lang=en").get_data(as_text=True)
     assert 'lang="en"' in page
     assert "Venue portal" in page and "Log in" in page and "Se connecter" not in page
+
+
+def test_the_language_chosen_in_the_portal_sticks_and_follows_the_account(client, db):
+    """English picked on the login page stays for the next pages (not one page only), and
+    the account keeps it for the staff member's e-mails; switching back is kept too."""
+    membership = MembershipFactory(role="manager")
+    db.session.commit()
+    user, venue = membership.user, membership.venue
+    client.get("/portal/login?lang=en")
+    client.post("/portal/login", data={"email": user.email, "password": STAFF_PASSWORD})
+    db.session.refresh(user)
+    assert user.locale == "en"
+    sales = client.get(f"/portal/venues/{venue.slug}/sales").get_data(as_text=True)
+    assert '<html lang="en">' in sales
+    client.get(f"/portal/venues/{venue.slug}/?lang=fr")
+    db.session.refresh(user)
+    assert user.locale == "fr"
+    assert '<html lang="fr">' in client.get(
+        f"/portal/venues/{venue.slug}/sales").get_data(as_text=True)

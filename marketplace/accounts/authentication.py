@@ -59,8 +59,9 @@ def _decoy_hash() -> str:
 
 
 def authenticate(session: Session, email: object, password: object,
-                 now: datetime) -> User | None:
-    """The active person with these credentials (their last login noted), or None.
+                 now: datetime, locale: str | None = None) -> User | None:
+    """The active person with these credentials (their last login noted, and `locale`, the
+    language they logged in with), or None.
 
     An unknown address costs the same scrypt round as a wrong password, so the answer
     time does not tell who has an account.
@@ -74,4 +75,6 @@ def authenticate(session: Session, email: object, password: object,
         return None
     with transaction(session):
         user.last_login_at = now
+        if locale:
+            user.locale = locale
     return user

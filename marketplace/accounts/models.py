@@ -34,6 +34,8 @@ class User(UserMixin, Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str | None] = mapped_column(String(300))
     agency_role: Mapped[str | None] = mapped_column(String(20))
+    # The language they last chose ("fr" or "en"): their e-mails are written in it.
+    locale: Mapped[str] = mapped_column(String(5), default="fr", server_default="fr")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

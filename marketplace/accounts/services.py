@@ -50,6 +50,12 @@ def find_token(session: Session, token: str, scope: str) -> ApiToken | None:
 TOKEN_USE_PRECISION = timedelta(minutes=5)
 
 
+def remember_staff_language(session: Session, user: User, locale: str) -> None:
+    """The language `user` reads Kiosque in: their e-mails (digests) are written in it."""
+    with transaction(session):
+        user.locale = locale
+
+
 def record_token_use(session: Session, api_token: ApiToken, now: datetime) -> None:
     """Note that the token was just used (shown to managers deciding what to revoke)."""
     session.execute(

@@ -39,14 +39,11 @@ from marketplace.orders.i18n import consent_text
 from marketplace.orders.payments import FAILED, SUCCEEDED, DemoGateway, gateway_for
 from marketplace.orders.refunds import refund_reason
 from marketplace.orders.tickets import order_calendar, paid_ticket, qr_png, qr_svg, qr_svg_inline
-from marketplace.storefront.views import remember_language
 from marketplace.timeutil import utcnow
 from marketplace.web.errors import STATUS_BY_KIND
 from marketplace.web.rate_limits import checkout_limit
 
 bp = Blueprint("checkout", __name__)
-# A language picked with ?lang= on these pages sticks for the form that follows.
-bp.after_request(remember_language)
 
 REMEMBERED_ORDERS = 5
 _SERVICE_WORKER = Path(__file__).with_name("tickets_sw.js")

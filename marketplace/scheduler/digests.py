@@ -19,14 +19,13 @@ from marketplace.catalog.offers import Criteria
 from marketplace.catalog.queries import offers_statement, schedule_of
 from marketplace.inventory.models import Release
 from marketplace.mail.mailer import queue_email
-from marketplace.orders.i18n import gettext_for, render_email
+from marketplace.orders.i18n import gettext_for, known_locale, render_email
 from marketplace.orders.models import Order
 from marketplace.pricing import price_at
 from marketplace.scheduler.links import MailLinks
 from marketplace.timeutil import PARIS, to_paris
 from marketplace.uptake.queries import region_postcode_locator, region_totals, uptake
 
-STAFF_LOCALE = "fr"
 TOP_VENUES = 5
 
 
@@ -56,15 +55,16 @@ def queue_venue_digests(session: Session, links: MailLinks, now: datetime) -> in
             select(Membership.venue_id, User).join(User, Membership.user_id == User.id)
             .where(Membership.role == "manager", User.active.is_(True))):
         managers[venue_id].append(user)
-    gettext = gettext_for(STAFF_LOCALE)
     queued = 0
     for venue in session.scalars(select(Venue).where(Venue.id.in_(managers)).order_by(Venue.id)):
         if not (sold.get(venue.id) or tonight.get(venue.id)):
             continue  # nothing to tell: no e-mail
-        subject = gettext("%(venue)s: yesterday's sales, tonight's offers") % {"venue": venue.name}
         for user in managers[venue.id]:
+            locale = known_locale(user.locale)  # the language they chose
+            subject = gettext_for(locale)("%(venue)s: yesterday's sales, tonight's offers") % {
+                "venue": venue.name}
             text, html = render_email(
-                "digest_venue", STAFF_LOCALE, venue=venue, user=user, day=today,
+                "digest_venue", locale, venue=venue, user=user, day=today,
                 sold=sold.get(venue.id, []), tonight=tonight.get(venue.id, []),
                 portal_url=f"{links.base_url}/portal")
             queued += queue_email(
@@ -85,13 +85,13 @@ def queue_agency_digests(session: Session, links: MailLinks, now: datetime) -> i
     totals = region_totals(session, start, end, locate)
     venues = sorted(uptake(session, start, end, "venue", locate),
                     key=lambda row: (-row.sold, row.group))[:TOP_VENUES]
-    gettext = gettext_for(STAFF_LOCALE)
-    subject = gettext("Kiosque, week %(week)d: %(sold)d seats sold") % {
-        "week": week, "sold": totals.sold}
     queued = 0
     for user in session.scalars(select(User).where(User.agency_role.is_not(None),
                                                    User.active.is_(True)).order_by(User.id)):
-        text, html = render_email("digest_agency", STAFF_LOCALE, user=user, totals=totals,
+        locale = known_locale(user.locale)  # the language they chose
+        subject = gettext_for(locale)("Kiosque, week %(week)d: %(sold)d seats sold") % {
+            "week": week, "sold": totals.sold}
+        text, html = render_email("digest_agency", locale, user=user, totals=totals,
                                   venues=venues, start=start, end=end, week=week,
                                   dashboard_url=f"{links.base_url}/agency")
         queued += queue_email(session, dedup_key=f"agency-digest:{user.id}:{year}-W{week:02d}",

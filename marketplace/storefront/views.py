@@ -51,8 +51,6 @@ bp = Blueprint("storefront", __name__)
 
 OFFERS_PER_PAGE = 12
 CAROUSEL_SIZE = 10
-LANGUAGES = ("fr", "en")
-LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 # The id of the filters form: htmx names it in HX-Trigger when the form asks for the list.
 FILTERS_FORM = "filters"
 # Map tiles need the network: tests and offline demos set MAP_TILES_URL="" (a blank layer).
@@ -176,11 +174,3 @@ bp.add_app_template_filter(distance_words)
 bp.add_app_template_filter(duration_words)
 
 
-@bp.after_request
-def remember_language(response):
-    """Keep the language a spectator picked with ?lang= for the next visits."""
-    lang = request.args.get("lang")
-    if lang in LANGUAGES:
-        response.set_cookie("lang", lang, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax",
-                            httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
-    return response

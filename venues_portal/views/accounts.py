@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -50,7 +51,8 @@ def login():
         return redirect(safe_next(request.args.get("next")) or url_for(".home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data, form.password.data, utcnow())
+        user = authenticate(db.session, form.email.data, form.password.data, utcnow(),
+                            locale=str(get_locale()))
         if user is not None:
             session.clear()  # nothing from before the login carries over
             login_user(user, remember=form.remember.data)

@@ -31,16 +31,29 @@
   toggle.hidden = false;
 
   // Where the browser has no BarcodeDetector of its own (iPhones, Firefox, desktop Linux),
-  // the polyfill gives it ZXing-C++'s, loaded from our server when the camera first looks.
-  // html5-qrcode's built-in zxing-js never reads some perfectly valid ticket codes.
-  if (window.BarcodeDetectionAPI && panel.dataset.decoderWasm) {
-    window.BarcodeDetectionAPI.prepareZXingModule({
-      overrides: {
-        locateFile: function (path, prefix) {
-          return path.endsWith(".wasm") ? panel.dataset.decoderWasm : prefix + path;
-        }
-      }
+  // the polyfill gives it ZXing-C++'s, from our server: html5-qrcode's built-in zxing-js
+  // never reads some perfectly valid ticket codes. Should that WebAssembly not arrive (a
+  // poor connection at the door), the scanner makes do with zxing-js rather than nothing.
+  var DECODER_WAIT_MS = 10000;
+  var decoderFiles = {
+    locateFile: function (path, prefix) {
+      return path.endsWith(".wasm") ? panel.dataset.decoderWasm : prefix + path;
+    }
+  };
+
+  function decoderReady() {
+    var polyfilled = window.BarcodeDetectionAPI && window.BarcodeDetector &&
+      !/\[native code\]/.test(String(window.BarcodeDetector));
+    if (!polyfilled) return Promise.resolve(Boolean(window.BarcodeDetector));
+    var loaded = window.BarcodeDetectionAPI.prepareZXingModule(
+      { overrides: decoderFiles, fireImmediately: true });
+    var late = new Promise(function (resolve) {
+      setTimeout(function () { resolve(false); }, DECODER_WAIT_MS);
     });
+    return Promise.race([
+      Promise.resolve(loaded).then(function () { return true; }, function () { return false; }),
+      late
+    ]);
   }
 
   function onCode(text) {
@@ -53,13 +66,19 @@
 
   function start() {
     panel.hidden = false;
-    scanner = scanner || new window.Html5Qrcode("qr-reader", {
-      verbose: false,
-      formatsToSupport: [window.Html5QrcodeSupportedFormats.QR_CODE],  // tickets carry QR codes
-      useBarCodeDetectorIfSupported: true
-    });
-    scanner.start({ facingMode: "environment" }, { fps: 10, qrbox: { width: 240, height: 240 } },
-      onCode, function () {})
+    var ready = scanner ? Promise.resolve(null) : decoderReady();
+    ready.then(function (withDetector) {
+      if (!scanner) {
+        scanner = new window.Html5Qrcode("qr-reader", {
+          verbose: false,
+          formatsToSupport: [window.Html5QrcodeSupportedFormats.QR_CODE],  // tickets: QR codes
+          useBarCodeDetectorIfSupported: withDetector
+        });
+        panel.dataset.decoder = withDetector ? "barcode-detector" : "zxing-js";
+      }
+      return scanner.start({ facingMode: "environment" },
+        { fps: 10, qrbox: { width: 240, height: 240 } }, onCode, function () {});
+    })
       .then(function () {
         scanning = true;
         statusLine.textContent = "";

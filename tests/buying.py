@@ -57,6 +57,13 @@ def counters(release_id: int) -> tuple[int, int]:
     return release.sold, release.held
 
 
+def row_counts() -> dict[str, int]:
+    """How many rows every table holds: what a refused request must leave as it was."""
+    db.session.rollback()  # a fresh read, not the snapshot of an earlier one
+    return {table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables}
+
+
 def count(model, *where) -> int:
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(model).where(*where))

@@ -12,23 +12,14 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from marketplace.accounts.services import issue_token
-from marketplace.extensions import db as _db
 from marketplace.timeutil import utcnow
-from tests.buying import bought
+from tests.buying import bought, row_counts
 from tests.factories import MembershipFactory, PerformanceFactory, ReleaseFactory, log_in
 
 HUGE = 10**20
 NUL = "\x00"
-
-
-def snapshot() -> dict[str, int]:
-    """How many rows every table holds."""
-    _db.session.rollback()  # a fresh read, not the snapshot of an earlier one
-    return {table.name: _db.session.scalar(select(func.count()).select_from(table))
-            for table in _db.metadata.sorted_tables}
 
 
 @pytest.fixture
@@ -74,52 +65,52 @@ def new_hold(client, world) -> str:
 
 
 def test_a_body_above_the_size_limit_is_413_in_the_json_shape(app, client, world):
-    before = snapshot()
+    before = row_counts()
     too_big = json.dumps({"offer_id": world["release"].id, "quantity": 1,
                           "padding": "x" * app.config["MAX_CONTENT_LENGTH"]})
     response = client.post("/api/v1/holds", data=too_big, content_type="application/json")
     assert_refused(response, 413, "payload_too_large")
-    assert snapshot() == before
+    assert row_counts() == before
 
 
 def test_a_form_above_the_size_limit_gets_a_page_in_french(app, client, world):
-    before = snapshot()
+    before = row_counts()
     response = client.post("/portal/login", data={
         "email": "x" * app.config["MAX_CONTENT_LENGTH"], "password": "secret"})
     page = response.get_data(as_text=True)
     assert response.status_code == 413 and "C’est trop volumineux" in page
-    assert snapshot() == before
+    assert row_counts() == before
 
 
 @pytest.mark.parametrize("body", [b"{", b'{"offer_id": 1,}', b"\xff\xfe{}", b"null garbage",
                                   b'{"offer_id": 1, "quantity": "\xe9"}'])
 def test_malformed_or_invalid_utf8_json_is_400_invalid_json(client, world, body):
-    before = snapshot()
+    before = row_counts()
     response = client.post("/api/v1/holds", data=body, content_type="application/json")
     assert_refused(response, 400, "invalid_json")
-    assert snapshot() == before
+    assert row_counts() == before
 
 
 @pytest.mark.parametrize("body", [[1, 2], "a string", 42, None])
 def test_json_that_is_not_an_object_is_422(client, world, body):
-    before = snapshot()
+    before = row_counts()
     response = client.post("/api/v1/holds", data=json.dumps(body),
                            content_type="application/json")
     assert_refused(response, 422)
-    assert snapshot() == before
+    assert row_counts() == before
 
 
 @pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain",
                                           "multipart/form-data; boundary=x"])
 def test_a_json_endpoint_refuses_other_content_types_with_415(client, world, content_type):
-    before = snapshot()
+    before = row_counts()
     body = f'{{"offer_id": {world["release"].id}, "quantity": 1}}'
     response = client.post("/api/v1/holds", data=body, content_type=content_type)
     assert_refused(response, 415, "unsupported_media_type")
     response = client.patch(f"/api/v1/venue/releases/{world['release'].id}", data="quantity=3",
                             content_type=content_type, headers=bearer(world["venue_token"]))
     assert_refused(response, 415, "unsupported_media_type")
-    assert snapshot() == before
+    assert row_counts() == before
 
 
 def test_a_405_says_which_methods_are_allowed(client):
@@ -133,29 +124,29 @@ def test_a_405_says_which_methods_are_allowed(client):
 
 @pytest.mark.parametrize("quantity", [-1, 0, 51, HUGE, -HUGE, 1.5, "2", True, None])
 def test_a_hold_of_an_impossible_quantity_is_422(client, world, quantity):
-    before = snapshot()
+    before = row_counts()
     response = client.post("/api/v1/holds", json={"offer_id": world["release"].id,
                                                   "quantity": quantity})
     assert assert_refused(response, 422)["field"] == "quantity"
-    assert snapshot() == before
+    assert row_counts() == before
 
 
 @pytest.mark.parametrize("offer_id", [0, -1, HUGE, 2**31, 2**63])
 def test_a_hold_of_an_id_no_row_can_have_is_a_4xx(client, world, offer_id):
-    before = snapshot()
+    before = row_counts()
     response = client.post("/api/v1/holds", json={"offer_id": offer_id, "quantity": 1})
     assert response.status_code in (404, 422)
     assert_refused(response, response.status_code)
-    assert snapshot() == before
+    assert row_counts() == before
 
 
 @pytest.mark.parametrize("quantity", [-1, 0, 100_001, HUGE])
 def test_a_release_cannot_be_resized_to_an_impossible_quantity(client, world, quantity):
-    before = snapshot()
+    before = row_counts()
     response = client.patch(f"/api/v1/venue/releases/{world['release'].id}",
                             json={"quantity": quantity}, headers=bearer(world["venue_token"]))
     assert assert_refused(response, 422)["field"] == "quantity"
-    assert snapshot() == before
+    assert row_counts() == before
 
 
 @pytest.mark.parametrize("url", [
@@ -167,11 +158,11 @@ def test_a_release_cannot_be_resized_to_an_impossible_quantity(client, world, qu
     "/api/v1/offers?lat=43&lng=inf", "/api/v1/offers?lat=43&lng=5&radius_km=0",
 ])
 def test_enormous_or_negative_numbers_in_api_queries_are_a_4xx(client, world, url):
-    before = snapshot()
+    before = row_counts()
     response = client.get(url, headers=bearer(world["venue_token"]))
     assert response.status_code in (404, 422)
     assert_refused(response, response.status_code)
-    assert snapshot() == before
+    assert row_counts() == before
 
 
 @pytest.mark.parametrize("url", [f"/?page={10**30}", "/?page=-1", f"/?max_price={HUGE}",
@@ -188,12 +179,12 @@ def test_enormous_numbers_in_the_storefront_never_break_it(client, world, url):
                                        "9999-12-31T23:59:59", "9999-12-31T23:59:59-12:00",
                                        "2000-01-01T00:00:00+00:00", "not a date", ""])
 def test_a_performance_in_the_past_or_far_future_is_422(client, world, starts_at):
-    before = snapshot()
+    before = row_counts()
     response = client.post("/api/v1/venue/performances", headers=bearer(world["venue_token"]),
                            json={"show": {"title": "Le Cid", "discipline": "theatre"},
                                  "starts_at": starts_at})
     assert assert_refused(response, 422)["field"] == "starts_at"
-    assert snapshot() == before
+    assert row_counts() == before
 
 
 @pytest.mark.parametrize("field, value", [
@@ -201,14 +192,14 @@ def test_a_performance_in_the_past_or_far_future_is_422(client, world, starts_at
     ("max_discount_at", "0001-01-01T00:00:00+14:00"), ("sales_close_at", "1970-01-01T00:00:00Z"),
 ])
 def test_a_release_with_dates_nobody_could_mean_is_422(client, world, field, value):
-    before = snapshot()
+    before = row_counts()
     terms = {"performance_id": world["performance"].id, "category": "Balcon",
              "face_price_cents": 2000, "quantity": 10, "start_discount_percent": 30,
              "max_discount_percent": 60, field: value}
     response = client.post("/api/v1/venue/releases", json=terms,
                            headers=bearer(world["venue_token"]))
     assert_refused(response, 422)
-    assert snapshot() == before
+    assert row_counts() == before
 
 
 @pytest.mark.parametrize("query", ["from=0001-01-01&to=9999-12-31", "from=9999-12-31",
@@ -237,9 +228,9 @@ def test_sales_and_contacts_since_any_instant_is_a_clear_answer(client, world, s
 
 
 def test_a_nul_character_in_a_json_string_is_422_on_every_database(client, world):
-    before = snapshot()
+    before = row_counts()
     hold_id = new_hold(client, world)
-    held = snapshot()
+    held = row_counts()
     response = client.post(f"/api/v1/holds/{hold_id}/checkout", json={
         "email": "lea@example.org", "name": f"Léa{NUL}Martin", "postcode": "13006"})
     assert assert_refused(response, 422, "invalid_characters")["field"] == "name"
@@ -254,7 +245,7 @@ def test_a_nul_character_in_a_json_string_is_422_on_every_database(client, world
     ]:
         assert_refused(client.post(url, json=body, headers=bearer(world["venue_token"])), 422,
                        "invalid_characters")
-    assert snapshot() == held and held != before
+    assert row_counts() == held and held != before
 
 
 @pytest.mark.parametrize("url", [
@@ -271,11 +262,11 @@ def test_a_nul_character_in_a_path_or_query_is_a_4xx(client, world, url):
 
 def test_a_nul_character_in_a_form_field_changes_nothing(client, world):
     hold_id = new_hold(client, world)
-    before = snapshot()
+    before = row_counts()
     response = client.post(f"/checkout/{hold_id}", data={
         "email": "lea@example.org", "name": f"Léa{NUL}", "postcode": "13006"})
     assert response.status_code == 422
-    assert snapshot() == before
+    assert row_counts() == before
 
 
 @pytest.mark.parametrize("query", [b"discipline=%ff%fe", b"when=%c3%28", b"page=%ff",
@@ -288,19 +279,19 @@ def test_invalid_utf8_in_a_query_string_is_never_a_500(client, world, query):
 
 def test_invalid_utf8_in_a_form_field_re_renders_the_checkout(client, world):
     hold_id = new_hold(client, world)
-    before = snapshot()
+    before = row_counts()
     response = client.post(f"/checkout/{hold_id}", data=(
         b"email=l%ff%fe%40example.org&name=L%c3%28a&postcode=13%ff06"),
         content_type="application/x-www-form-urlencoded")
     assert 400 <= response.status_code < 500
-    assert snapshot() == before
+    assert row_counts() == before
 
 
 # Very long strings ----------------------------------------------------------------------
 
 
 def test_very_long_strings_are_422_not_truncated_nor_500(client, world):
-    before = snapshot()
+    before = row_counts()
     long = "é" * 100_000
     venue = bearer(world["venue_token"])
     for url, body in [
@@ -315,12 +306,12 @@ def test_very_long_strings_are_422_not_truncated_nor_500(client, world):
     assert_refused(client.get(f"/api/v1/orders/x?token={'a' * 10_000}"), 422)
     assert_refused(client.get(f"/api/v1/offers?discipline={'a' * 10_000}"), 422)
     assert client.get(f"/?discipline={'a' * 10_000}&when={'b' * 10_000}").status_code == 200
-    assert snapshot() == before
+    assert row_counts() == before
 
 
 def test_a_portal_form_with_absurd_values_re_renders_with_a_message(client, world):
     log_in(client, world["manager"])
-    before = snapshot()
+    before = row_counts()
     venue, performance = world["venue"], world["performance"]
     response = client.post(
         f"/portal/venues/{venue.slug}/performances/{performance.id}/releases/new",
@@ -329,7 +320,7 @@ def test_a_portal_form_with_absurd_values_re_renders_with_a_message(client, worl
               "sales_open_at": "0001-01-01T00:00", "sales_close_at": "9999-12-31T23:59",
               "max_per_order": "0"})
     assert response.status_code == 422
-    assert snapshot() == before
+    assert row_counts() == before
 
 
 def test_a_value_the_database_refuses_is_422_and_rolled_back(app):

@@ -20,6 +20,7 @@ from marketplace.extensions import db as _db
 from marketplace.inventory.services import place_hold
 from marketplace.orders.models import Order
 from marketplace.timeutil import utcnow
+from tests.buying import row_counts
 from tests.factories import MembershipFactory, PerformanceFactory, ReleaseFactory, log_in
 
 FUZZ = settings(max_examples=20, derandomize=True, deadline=None, database=None,
@@ -37,12 +38,6 @@ value = st.one_of(anything, number, st.sampled_from(["", " ", "0", "-1", "1e300"
 def expected_page(fields: dict) -> int:
     """200, or 422 when a value carries a NUL character (marketplace.web.input_guard)."""
     return 422 if any("\x00" in str(v) for v in fields.values()) else 200
-
-
-def snapshot() -> dict[str, int]:
-    _db.session.rollback()
-    return {table.name: _db.session.scalar(select(func.count()).select_from(table))
-            for table in _db.metadata.sorted_tables}
 
 
 @pytest.fixture
@@ -78,11 +73,11 @@ def test_any_storefront_filters_give_a_page(client, on_sale, query):
 @FUZZ
 @given(near=value, lat=value, lng=value)
 def test_any_location_gives_a_page_or_a_message(client, on_sale, near, lat, lng):
-    before = snapshot()
+    before = row_counts()
     for query in ({"near": near}, {"lat": lat, "lng": lng}):
         response = client.get("/", query_string=query)
         assert response.status_code in (200, 302, 303, 422), response.status_code
-    assert snapshot() == before
+    assert row_counts() == before
 
 
 @FUZZ
@@ -105,14 +100,14 @@ def test_any_buyer_details_pay_or_re_render_the_checkout(client, on_sale, email,
     now = utcnow()
     hold = place_hold(_db.session, on_sale["release"].id, 1, now, 600)
     _db.session.commit()
-    before = snapshot()
+    before = row_counts()
     response = client.post(f"/checkout/{hold.id}", data={
         "email": email, "name": name, "postcode": postcode, "birth_year": birth_year})
     assert response.status_code in (303, 422), response.status_code
     if response.status_code == 422:
         assert 'class="field-error' in response.get_data(as_text=True) or \
             "error" in response.get_data(as_text=True)
-        assert snapshot() == before
+        assert row_counts() == before
     else:
         assert _db.session.scalar(select(func.count()).select_from(Order)) == \
             before["orders"] + 1
@@ -128,15 +123,15 @@ RELEASE_FIELDS = ["category", "face_price", "quantity", "start_discount", "max_d
 def test_any_release_form_previews_and_publishes_or_says_why(portal, on_sale, form):
     client = portal
     base = f"/portal/venues/{on_sale['venue'].slug}/performances/{on_sale['performance'].id}"
-    before = snapshot()
+    before = row_counts()
     preview = client.post(f"{base}/releases/preview", data=form,
                           headers={"HX-Request": "true"})
     assert preview.status_code == expected_page(form)
-    assert snapshot() == before
+    assert row_counts() == before
     published = client.post(f"{base}/releases/new", data=form)
     assert published.status_code in (302, 422), published.status_code
     if published.status_code == 422:
-        assert snapshot() == before
+        assert row_counts() == before
 
 
 PERFORMANCE_FIELDS = ["title", "discipline", "duration_minutes", "age_guidance",
@@ -147,9 +142,9 @@ PERFORMANCE_FIELDS = ["title", "discipline", "duration_minutes", "age_guidance",
 @given(form=st.fixed_dictionaries({}, optional={name: value for name in PERFORMANCE_FIELDS}))
 def test_any_performance_form_schedules_or_says_why(portal, on_sale, form):
     client = portal
-    before = snapshot()
+    before = row_counts()
     response = client.post(f"/portal/venues/{on_sale['venue'].slug}/performances/new",
                            data=form)
     assert response.status_code in (302, 422), response.status_code
     if response.status_code == 422:
-        assert snapshot() == before
+        assert row_counts() == before

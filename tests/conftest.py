@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.serving import make_server
@@ -119,9 +120,28 @@ def now() -> datetime:
     return datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--clock-shift-days", type=int, default=0, metavar="DAYS",
+        help="run the whole suite with the clock moved DAYS days ahead (time-machine, "
+             "ticking): a test that depends on today's date fails under it")
+
+
+def pytest_configure(config) -> None:
+    days = config.getoption("--clock-shift-days")
+    if days:
+        # Started before collection, so module-level dates are shifted too; nested
+        # time_machine.travel() calls in tests still move the clock where they say.
+        traveller = time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
 def pytest_report_header(config) -> str:
+    shift = config.getoption("--clock-shift-days")
+    clock = f"; clock moved {shift} days ahead" if shift else ""
     return (f"database: {'PostgreSQL (TEST_DATABASE_URL)' if TEST_DATABASE_URL else 'SQLite'}; "
-            f"redis: {'TEST_REDIS_URL' if TEST_REDIS_URL else 'in-process fallback'}")
+            f"redis: {'TEST_REDIS_URL' if TEST_REDIS_URL else 'in-process fallback'}{clock}")
 
 
 @pytest.fixture

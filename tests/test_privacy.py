@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+import time_machine
 from sqlalchemy import select
 
 from marketplace.contacts.models import Contact, WebhookDelivery
@@ -16,6 +18,13 @@ from tests.factories import ReleaseFactory, VenueFactory
 from tests.test_contacts import paid_order
 
 SECRET = "test-secret"
+
+
+@pytest.fixture(autouse=True)
+def _clock_at_now(now):
+    """Links are signed at `now` and checked against the app's clock: both read `now`."""
+    with time_machine.travel(now, tick=False):
+        yield
 
 
 def two_venues_bought(db, now):

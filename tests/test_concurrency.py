@@ -30,6 +30,7 @@ from marketplace.db_events import install_sqlite_pragmas
 from marketplace.errors import Conflict
 from marketplace.inventory.services import place_hold, release_hold, sweep_expired_holds
 from marketplace.models import Hold, Performance, Release, Show, Venue
+from tests.waiting import Deadline
 
 TTL = 600
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -68,24 +69,33 @@ class Outcome:
 # The harness ----------------------------------------------------------------------------
 
 
+RACE_SECONDS = 120  # the whole race, every worker together: a hung worker fails the test
+
+
 def race(engine: Engine, workers: list[Callable[[Session], None]],
-         check: Callable[[Session], str | None], outcome: Outcome) -> None:
+         check: Callable[[Session], str | None], outcome: Outcome,
+         deadline: Deadline | None = None) -> None:
     """Start every worker at once (a Barrier), each with its own session; `check` runs in
-    a loop from a monitor thread meanwhile, and once more at the end."""
+    a loop from a monitor thread meanwhile, and once more at the end.
+
+    Every wait is bounded by one deadline for the whole race: the monitor samples until
+    the workers are done *or* the deadline passes, so a worker that never ends fails the
+    test after RACE_SECONDS instead of leaving the monitor spinning for ever."""
+    deadline = deadline or Deadline(RACE_SECONDS)
     barrier = threading.Barrier(len(workers))
     done = threading.Event()
 
     def run(work: Callable[[Session], None]) -> None:
         with Session(engine) as session:
             try:
-                barrier.wait(timeout=60)
+                barrier.wait(timeout=min(60, deadline.remaining()))
                 work(session)
             except BaseException as error:  # every failure is reported by the test
                 outcome.errors.append(error)
 
     def monitor() -> None:
         with Session(engine) as session:
-            while not done.is_set():
+            while not done.is_set() and not deadline.passed():
                 observe(session)
 
     def observe(session: Session) -> None:
@@ -104,12 +114,13 @@ def race(engine: Engine, workers: list[Callable[[Session], None]],
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=120)
+        thread.join(timeout=deadline.remaining())
     done.set()
     watcher.join(timeout=30)
     with Session(engine) as session:
         observe(session)
-    assert not any(thread.is_alive() for thread in threads), "a worker never finished"
+    alive = [thread.name for thread in threads if thread.is_alive()]
+    assert not alive, f"workers still running after {deadline.seconds} s: {alive}"
 
 
 def warm_up(engine: Engine, connections: int) -> None:
@@ -179,6 +190,7 @@ def run_inventory_race(engine: Engine, scenario: Scenario, now: datetime) -> Non
     release_id, to_give_back = set_up_release(engine, scenario, now)
     rng = random.Random(scenario.seed)
     outcome = Outcome()
+    deadline = Deadline(RACE_SECONDS)
     lock = threading.Lock()
     releases_done = threading.Event()
     pending_releases = [len(to_give_back)]
@@ -186,7 +198,7 @@ def run_inventory_race(engine: Engine, scenario: Scenario, now: datetime) -> Non
     def buyer(quantity: int) -> Callable[[Session], None]:
         def buy(session: Session) -> None:
             want = quantity
-            for _attempt in range(200):
+            while not deadline.passed():
                 try:
                     hold = place_hold(session, release_id, want, now, TTL)
                 except Conflict as refused:
@@ -200,7 +212,7 @@ def run_inventory_race(engine: Engine, scenario: Scenario, now: datetime) -> Non
                             outcome.sold_out += 1
                         return
                     # Seats may still come back: look again once the holds are given back.
-                    releases_done.wait(timeout=30)
+                    releases_done.wait(timeout=min(30, deadline.remaining()))
                     continue
                 with lock:
                     outcome.granted.append((hold.id, want))
@@ -231,7 +243,7 @@ def run_inventory_race(engine: Engine, scenario: Scenario, now: datetime) -> Non
     workers += [giver(hold_id, rng.uniform(0, 0.03)) for hold_id in to_give_back]
     workers.append(sweeper)
     rng.shuffle(workers)
-    race(engine, workers, inventory_check(release_id, now), outcome)
+    race(engine, workers, inventory_check(release_id, now), outcome, deadline)
 
     assert not outcome.errors, outcome.errors[:3]
     assert outcome.samples > 1

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from marketplace.mail.mailer import deliver_emails, queue_email
 from marketplace.mail.models import OutboundEmail
 from tests.smtp_server import free_port, smtp_server
+from tests.waiting import join_all
 
 
 def _queue(db, now, key="order:1:confirmation", to="lea@example.org"):
@@ -82,12 +83,11 @@ def test_two_senders_at_once_send_each_email_once(app, db, now):
         barrier = threading.Barrier(2)
 
         def sender():
-            barrier.wait()
+            barrier.wait(30)
             deliver_emails(engine, url, now)
 
         threads = [threading.Thread(target=sender) for _ in range(2)]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
+        join_all(threads, 60)
     assert len(received) == 10

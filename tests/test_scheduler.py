@@ -21,6 +21,7 @@ from marketplace.scheduler.locks import job_lock
 from marketplace.scheduler.runner import run_all_once, run_job
 from tests.factories import HoldFactory, ReleaseFactory
 from tests.smtp_server import smtp_server
+from tests.waiting import join_all
 
 ROOT = Path(__file__).resolve().parent.parent
 JOB = {job.name: job for job in JOBS}
@@ -74,7 +75,7 @@ def test_a_second_scheduler_skips_a_job_the_first_one_is_running(app, db, now):
         outcome = run_job(JOB["sweep_holds"], ctx, now)
     finally:
         done.set()
-        thread.join()
+        join_all([thread], 10)
     assert not outcome.ran and outcome.reason == "another scheduler holds it"
     assert run_job(JOB["sweep_holds"], ctx, now).ran  # free again once the first is done
 
@@ -90,15 +91,14 @@ def test_two_schedulers_at_once_send_each_email_once(app, db, now):
         barrier = threading.Barrier(2)
 
         def scheduler_loop():
-            barrier.wait()
+            barrier.wait(30)
             for _ in range(3):
                 run_all_once(ctx, now)
 
         threads = [threading.Thread(target=scheduler_loop) for _ in range(2)]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
+        join_all(threads, 60)
     assert sorted(m["To"] for m in received) == sorted(f"p{n}@example.org" for n in range(12))
     assert {e.status for e in db.session.scalars(select(OutboundEmail))} == {"sent"}
 

@@ -24,6 +24,7 @@ from tests.buying import bought, counters, hold_seats
 from tests.factories import MembershipFactory, ReleaseFactory
 from tests.jobs_helpers import job_context
 from tests.smtp_server import smtp_server
+from tests.waiting import join_all
 
 FRIDAY_MORNING = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)  # 08:00 in Paris
 CURTAIN = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)  # 21:00 in Paris
@@ -130,8 +131,7 @@ def test_two_schedulers_through_the_night_send_each_email_once(app, app_ctx):
         threads = [threading.Thread(target=scheduler_loop) for _ in range(2)]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
+        join_all(threads, 120)
 
     sent = {key for key, _at_, status in _sent() if status == "sent"}
     expected = ({f"practical:{o}" for o in orders} | {f"aftershow:{o}" for o in orders}

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response, current_app, g, stream_with_context
+from flask import Response, current_app, g, request, stream_with_context
 from flask_smorest import Blueprint
 
 from marketplace.catalog.performances import create_performance
 from marketplace.contacts.exports import api_csv, api_record
 from marketplace.contacts.queries import all_contacts_since, contacts_since
+from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 from marketplace.inventory.models import Release
 from marketplace.inventory.services import (
@@ -74,6 +75,9 @@ def venue_me():
     "or that is not https, is refused: 422 `webhook_url_not_allowed`."))
 def patch_venue_me(body: dict):
     """Change the venue's settings (its webhook address and secret)."""
+    if not isinstance(request.get_json(silent=True), dict):  # no body reads as {} otherwise
+        raise ValidationFailed("Send the changes as a JSON object, e.g. "
+                               '{"webhook_url": "https://…"}.', field="body")
     saved = update_venue_settings(db.session, g.api_venue, changes=body,
                                   webhook_policy=policy_from_config(current_app.config))
     answer = VenueSchema().dump(saved.venue)

@@ -4,7 +4,8 @@ A delivery is recorded (once per `dedup_key`) in the transaction that caused it,
 after the commit, and retried with exponential backoff for 24 hours. The body is
 signed with HMAC-SHA256 over "<timestamp>.<body>" with the venue's secret, sent as
 `X-Kiosque-Signature: t=<timestamp>,v1=<hex digest>` (the receiver recomputes it and
-rejects old timestamps, which defeats replays).
+rejects old timestamps, which defeats replays). Every call goes through
+marketplace.outbound (DESIGN.md rule 9): never into a private network, no redirection.
 """
 
 from __future__ import annotations

@@ -124,8 +124,10 @@ def _webhook(venue: Venue, fields: Mapping[str, Any],
     if url is None:
         return {"webhook_url": None, "webhook_secret": fields.get("webhook_secret")
                 or venue.webhook_secret}
+    # Rule 9 on a new address. An unchanged one is not looked up again here (a resolver
+    # hiccup must not block editing the venue's opening hours): every call checks it.
     if url != venue.webhook_url:
-        check_url(url, policy, field="webhook_url")  # rule 9; checked again at every call
+        check_url(url, policy, field="webhook_url")
     secret = fields.get("webhook_secret") or venue.webhook_secret
     if fields.get("new_webhook_secret") or not secret:
         secret = new_webhook_secret()

@@ -60,6 +60,11 @@ def config_from_env(instance_path: Path, env: dict[str, str] | None = None) -> d
         "SMTP_URL": env.get("SMTP_URL") or None,
         "HOLD_TTL_SECONDS": int(env.get("HOLD_TTL_SECONDS") or 600),
         "BASE_URL": (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        # Rule 9: venue webhooks go only to public https addresses. ALLOW_PRIVATE (development,
+        # tests with a local receiver) also allows plain http; ALLOW_HTTP alone allows http
+        # to public addresses.
+        "WEBHOOK_ALLOW_PRIVATE": _flag(env.get("WEBHOOK_ALLOW_PRIVATE"), False),
+        "WEBHOOK_ALLOW_HTTP": _flag(env.get("WEBHOOK_ALLOW_HTTP"), False),
         "PLATFORM_COMMISSION_PERCENT": int(env.get("PLATFORM_COMMISSION_PERCENT") or 8),
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",

@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
+from tests.webhook_receiver import FakeDNS, offline_resolve
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -39,6 +40,11 @@ def make_test_config(tmp_path_factory) -> dict:
         "SMTP_URL": None,
         "BASE_URL": "http://kiosque.test",
         "SERVER_NAME": None,
+        # Rule 9 as in production, whatever the environment says; the tests that deliver to
+        # a local receiver opt in with the `allow_private_webhooks` fixture.
+        "WEBHOOK_ALLOW_PRIVATE": False,
+        "WEBHOOK_ALLOW_HTTP": False,
+        "WEBHOOK_RESOLVER": offline_resolve,  # host names: the `dns` fixture's
     }
 
 
@@ -81,6 +87,24 @@ def _clean_database(request):
                     conn.execute(text(f"DELETE FROM {table}"))
         if TEST_REDIS_URL:
             app.extensions["redis_connector"].client.flushdb()
+
+
+@pytest.fixture
+def allow_private_webhooks(app, monkeypatch):
+    """Webhooks may go to this machine over plain http (WEBHOOK_ALLOW_PRIVATE=1): for tests
+    whose venue's tool is a local receiver (tests/webhook_receiver.py)."""
+    from tests.webhook_receiver import LOCAL
+
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_PRIVATE", True)
+    return LOCAL
+
+
+@pytest.fixture
+def dns(app, monkeypatch) -> FakeDNS:
+    """The app's resolver for webhook addresses, answering what the test writes in it."""
+    fake = FakeDNS()
+    monkeypatch.setitem(app.config, "WEBHOOK_RESOLVER", fake)
+    return fake
 
 
 @pytest.fixture

@@ -45,7 +45,8 @@ JSON_BODIES = {"holds.post_hold": {"offer_id": None, "quantity": 1},
                                               "postcode": "13001", "marketing_consent": False},
                "venue_api.post_checkin": {"code": "nope"},
                "venue_api.patch_release": {"quantity": 0},
-               "venue_api.post_performance": {}, "venue_api.post_release": {}}
+               "venue_api.post_performance": {}, "venue_api.post_release": {},
+               "venue_api.patch_venue_me": {"webhook_url": "https://127.0.0.1:9/hook"}}
 
 L = LOGIN
 # endpoint: (anonymous, spectator, box office A, manager A, manager B, agency).
@@ -108,6 +109,8 @@ ACCESS: dict[str, tuple] = {
     "venue_api.post_performance": (401, 401, 401, 422, 422, 401),
     "venue_api.post_release": (401, 401, 401, 422, 422, 401),
     "venue_api.post_withdraw": (401, 401, 401, 200, 404, 401),
+    "venue_api.patch_venue_me": (401, 401, 401, 422, 422, 401),  # rule 9: a private address
+    "venue_api.post_webhook_test": (401, 401, 401, 200, 409, 401),  # B has no webhook
     "venue_api.venue_me": (401, 401, 401, 200, 200, 401),
     "venues_portal.accept_invitation GET": (404, 404, 404, 404, 404, 404),
     "venues_portal.accept_invitation POST": (404, 404, 404, 404, 404, 404),

@@ -33,6 +33,7 @@ RULES_BEYOND_THE_DOCUMENT = {
     ("GET", "/api/v1/carousel"): {"lat", "lng"},
     ("POST", "/api/v1/holds"): {"quantity"},  # above this offer's own max_per_order
     ("POST", "/api/v1/venue/performances"): {"starts_at"},  # in the future, within 2 years
+    ("PATCH", "/api/v1/venue/me"): {"webhook_url"},  # rule 9: it must resolve to public
     ("POST", "/api/v1/venue/releases"): {
         "performance_id", "start_discount_percent", "step_minutes", "sales_open_at",
         "sales_close_at", "max_discount_at"},

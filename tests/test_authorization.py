@@ -235,6 +235,9 @@ def test_another_venues_token_never_reaches_a_data(app, db, client, now, world):
             elif rule.endpoint == "venue_api.post_checkin":
                 assert response.status_code == 403
                 assert response.get_json()["error"] == "other_venue"
+            elif rule.endpoint == "venue_api.post_webhook_test":  # B's own, and it has none
+                assert response.status_code == 409
+                assert response.get_json()["error"] == "no_webhook_url"
             else:  # B's own lists (sales, contacts, …) and B itself
                 assert response.status_code == 200, (method, rule.rule)
     after = snapshot(db)

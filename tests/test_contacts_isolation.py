@@ -42,7 +42,7 @@ SECRETS = [*[e for e, _ in A_BUYERS], *[n for _, n in A_BUYERS], "Secretname", "
 
 
 @pytest.fixture
-def world(app, db, now):
+def world(app, db, now, allow_private_webhooks):
     with webhook_receiver() as a_tool, webhook_receiver() as b_tool, \
             time_machine.travel(now, tick=False):
         a = VenueFactory(name="La Criée", slug="la-criee", webhook_url=a_tool.url,

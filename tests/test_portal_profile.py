@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from marketplace.catalog.geocoding import GeocodingUnavailable, GeoPoint, locate
 from marketplace.models import GeocodedPlace
 from tests.factories import MembershipFactory, VenueFactory, log_in
+from tests.webhook_receiver import PUBLIC_IP
 
 
 class FakeGeocoder:
@@ -131,7 +132,9 @@ def test_bad_profile_fields_are_explained_and_nothing_changes(db, client, manage
     assert manager.venue.postcode == "13001" and manager.venue.website == ""
 
 
-def test_a_webhook_gets_a_signing_secret_that_can_be_renewed(db, client, manager, geocoder):
+def test_a_webhook_gets_a_signing_secret_that_can_be_renewed(db, client, manager, geocoder,
+                                                              dns):
+    dns.answers["crm.gymnase.example"] = [PUBLIC_IP]
     save(client, manager, webhook_url="https://crm.gymnase.example/kiosque")
     db.session.expire_all()
     secret = manager.venue.webhook_secret

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response, g, stream_with_context
+from flask import Response, current_app, g, request, stream_with_context
 from flask_smorest import Blueprint
 
 from marketplace.catalog.performances import create_performance
 from marketplace.contacts.exports import api_csv, api_record
 from marketplace.contacts.queries import all_contacts_since, contacts_since
+from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 from marketplace.inventory.models import Release
 from marketplace.inventory.services import (
@@ -24,6 +25,7 @@ from marketplace.inventory.services import (
     venue_release,
     withdraw_release,
 )
+from marketplace.outbound import policy_from_config
 from marketplace.pricing import (
     discount_percent_at,
     next_drop,
@@ -32,6 +34,8 @@ from marketplace.pricing import (
 )
 from marketplace.timeutil import utcnow
 from marketplace.web.auth import venue_token_required
+from venues_portal.operations.contacts_webhooks import send_webhook_test_for_venue
+from venues_portal.operations.profile import update_venue_settings
 from venues_portal.schemas import (
     CONTACTS_EXAMPLE,
     ContactsPageSchema,
@@ -41,7 +45,10 @@ from venues_portal.schemas import (
     QuantityChangeSchema,
     ReleaseCreateSchema,
     ReleaseSchema,
+    VenueChangeSchema,
     VenueSchema,
+    VenueSettingsSchema,
+    WebhookTestSchema,
 )
 
 blp = Blueprint("venue_api", __name__, description="A venue's own data (bearer token)")
@@ -56,6 +63,43 @@ BEARER = [{"bearerAuth": []}]
 def venue_me():
     """The venue the token belongs to."""
     return g.api_venue
+
+
+@blp.patch("/me")
+@venue_token_required
+@blp.arguments(VenueChangeSchema)
+@blp.response(200, VenueSettingsSchema)
+@blp.doc(security=BEARER, description=(
+    "Change the venue's settings; only the fields given change, all or none. A webhook "
+    "address that leads to a loopback, private, link-local, multicast or reserved address, "
+    "or that is not https, is refused: 422 `webhook_url_not_allowed`."))
+def patch_venue_me(body: dict):
+    """Change the venue's settings (its webhook address and secret)."""
+    if not isinstance(request.get_json(silent=True), dict):  # no body reads as {} otherwise
+        raise ValidationFailed("Send the changes as a JSON object, e.g. "
+                               '{"webhook_url": "https://…"}.', field="body")
+    saved = update_venue_settings(db.session, g.api_venue, changes=body,
+                                  webhook_policy=policy_from_config(current_app.config))
+    answer = VenueSchema().dump(saved.venue)
+    if saved.generated_secret:
+        answer["webhook_secret"] = saved.generated_secret
+    return answer
+
+
+@blp.post("/webhooks/test")
+@venue_token_required
+@blp.response(200, WebhookTestSchema)
+@blp.alt_response(409, description="no_webhook_url: set one first (PATCH /venue/me)")
+@blp.doc(security=BEARER)
+def post_webhook_test():
+    """Send a "test" event to the venue's webhook now: delivered or not, and the status.
+
+    The event is logged with the others (the portal's webhook log); a failed
+    test is not retried. The receiver's body and any error text are never returned.
+    """
+    result = send_webhook_test_for_venue(db.session, g.api_venue, now=utcnow(),
+                                         policy=policy_from_config(current_app.config))
+    return {"delivered": result.delivered, "status": result.status}
 
 
 @blp.post("/performances")

@@ -49,4 +49,11 @@ SERVICE_MESSAGES = (
     N_("This link is not valid any more: it was used already, or it has expired."),
     # venues_portal.operations.profile
     N_("A web address starts with https:// or http://."),
+    N_("The webhook address must be at most 500 characters."),
+    # marketplace.outbound (DESIGN.md rule 9, the webhook address)
+    N_("Give the full web address of your tool, starting with https://."),
+    N_("The webhook address must start with https:// (http:// is not allowed)."),
+    N_("Put no user name or password in the webhook address."),
+    N_("Kiosque cannot send to this address: it must lead to a server on the public "
+       "Internet, not to a private or local network."),
 )

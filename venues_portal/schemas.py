@@ -33,6 +33,43 @@ class VenueSchema(ma.Schema):
     webhook_url = ma.fields.String(allow_none=True)
 
 
+# Printable ASCII without spaces: it goes into an HMAC key and, for the venue, a config file.
+WEBHOOK_SECRET_PATTERN = r"^[\x21-\x7e]{16,200}$"
+
+
+class VenueChangeSchema(ma.Schema):
+    """PATCH /venue/me: what a venue's own systems may change; every field is optional.
+
+    A setting is added here and in operations.profile.update_venue_settings; an unknown
+    field is refused (422) like everywhere in the API.
+    """
+
+    webhook_url = ma.fields.String(
+        allow_none=True, validate=Length(max=500),
+        metadata={"description": "Where Kiosque sends the venue's contact events: an https "
+                                 "address on the public Internet (DESIGN.md rule 9), checked "
+                                 "now and before every call; null or \"\" removes it"})
+    webhook_secret = ma.fields.String(
+        validate=Regexp(WEBHOOK_SECRET_PATTERN),
+        metadata={"description": "The signing secret, 16 to 200 printable ASCII characters "
+                                 "without spaces; if an address is set and the venue has no "
+                                 "secret, Kiosque generates one and answers it once"})
+
+
+class VenueSettingsSchema(VenueSchema):
+    webhook_secret = ma.fields.String(metadata={
+        "description": "Only in the answer that made Kiosque generate it: keep it, it is "
+                       "never shown again through the API"})
+
+
+class WebhookTestSchema(ma.Schema):
+    delivered = ma.fields.Boolean(required=True, metadata={
+        "description": "The venue's tool answered 2xx (a redirection is not followed)"})
+    status = ma.fields.Integer(required=True, allow_none=True, metadata={
+        "description": "The HTTP status it answered; null: no answer, or an address rule 9 "
+                       "refuses now. Never the body or an error text"})
+
+
 # Times: ISO 8601; a value without a UTC offset is read as Europe/Paris wall-clock time.
 _PARIS_NOTE = "ISO 8601 with offset; a value without offset is read as Europe/Paris time."
 

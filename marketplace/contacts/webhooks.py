@@ -4,7 +4,8 @@ A delivery is recorded (once per `dedup_key`) in the transaction that caused it,
 after the commit, and retried with exponential backoff for 24 hours. The body is
 signed with HMAC-SHA256 over "<timestamp>.<body>" with the venue's secret, sent as
 `X-Kiosque-Signature: t=<timestamp>,v1=<hex digest>` (the receiver recomputes it and
-rejects old timestamps, which defeats replays).
+rejects old timestamps, which defeats replays). Every call goes through
+marketplace.outbound (DESIGN.md rule 9): never into a private network, no redirection.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ import hashlib
 import hmac
 import json
 import secrets
-import urllib.error
-import urllib.request
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from marketplace.catalog.models import Venue
 from marketplace.contacts.models import Contact, WebhookDelivery
 from marketplace.db import insert_once
+from marketplace.outbound import OutboundPolicy, post
 
 if TYPE_CHECKING:
     from marketplace.orders.models import Order
@@ -31,8 +32,12 @@ if TYPE_CHECKING:
 SIGNATURE_HEADER = "X-Kiosque-Signature"
 RETRY_FOR = timedelta(hours=24)
 FIRST_RETRY = timedelta(minutes=1)
-TIMEOUT_SECONDS = 5
+# How long a sender keeps a claimed delivery before another may try it (a call's timeouts
+# are 3 s to connect and 5 s to answer, for up to three addresses).
+CLAIM_SECONDS = 30
 PENDING_IDS = "queued_webhooks"
+NO_URL = "no_url"
+STRICT = OutboundPolicy()
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -80,8 +85,9 @@ def queue_webhook(session: Session, venue: Venue, *, event: str, payload: dict,
 
 
 def deliver_webhooks(engine: Engine, now: datetime, keys: list[str] | None = None,
-                     limit: int = 100) -> int:
-    """Try every due delivery (or those of `keys`); return how many the venues accepted."""
+                     limit: int = 100, policy: OutboundPolicy = STRICT) -> int:
+    """Try every due delivery (or those of `keys`) under rule 9's `policy`; return how many
+    the venues accepted."""
     with Session(engine) as session:
         due = (select(WebhookDelivery.id)
                .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
@@ -90,7 +96,7 @@ def deliver_webhooks(engine: Engine, now: datetime, keys: list[str] | None = Non
             due = due.where(WebhookDelivery.dedup_key.in_(keys))
         ids = session.scalars(due.limit(limit)).all()
         session.rollback()
-        return sum(_attempt(session, delivery_id, now) for delivery_id in ids)
+        return sum(_attempt(session, delivery_id, now, policy) for delivery_id in ids)
 
 
 def resend(session: Session, venue: Venue, delivery_id: int, now: datetime) -> bool:
@@ -107,13 +113,38 @@ def resend(session: Session, venue: Venue, delivery_id: int, now: datetime) -> b
     return result is not None
 
 
-def queue_test_event(session: Session, venue: Venue, now: datetime) -> WebhookDelivery | None:
-    """A harmless "test" event to the venue's URL (None if it has none), sent after commit."""
-    key = f"test:{venue.id}:{int(now.timestamp())}:{secrets.token_hex(4)}"
-    if not queue_webhook(session, venue, event="test", dedup_key=key, now=now, payload={
-            "test": True, "message": "Kiosque test event: nothing to record."}):
+@dataclass(frozen=True)
+class WebhookTestResult:
+    """How the venue's tool answered a test: all a venue is told (never the body, never a
+    connection error's text: those would turn the button into a network probe)."""
+
+    delivered: bool
+    status: int | None
+    problem: str | None = None  # no HTTP answer: outbound.NOT_ALLOWED or NO_ANSWER
+
+
+def send_test_event(session: Session, venue: Venue, policy: OutboundPolicy,
+                    now: datetime) -> WebhookTestResult | None:
+    """Send a harmless "test" event to the venue's URL now (None if it has none) and log it.
+
+    The call is made before anything is written, so call this outside a write transaction;
+    the caller commits the log entry. A failed test is not retried: whoever pressed the
+    button has had the answer."""
+    if not venue.webhook_url:
         return None
-    return session.scalar(select(WebhookDelivery).where(WebhookDelivery.dedup_key == key))
+    key = f"test:{venue.id}:{int(now.timestamp())}:{secrets.token_hex(4)}"
+    payload = {"event": "test", "venue": venue.slug, "sent_for": key, "test": True,
+               "message": "Kiosque test event: nothing to record."}
+    status, problem = _post(venue.webhook_url, venue.webhook_secret or "", payload, now,
+                            policy)
+    delivered = _accepted(status)
+    session.add(WebhookDelivery(
+        venue_id=venue.id, event="test", dedup_key=key, payload=payload,
+        status="delivered" if delivered else "failed", attempts=1, next_attempt_at=now,
+        created_at=now, delivered_at=now if delivered else None,
+        last_status_code=status, last_error=problem))
+    session.flush()
+    return WebhookTestResult(delivered=delivered, status=status, problem=problem)
 
 
 def venue_deliveries(session: Session, venue: Venue, *, page: int = 1, per_page: int = 50
@@ -135,14 +166,14 @@ def next_attempt(created_at: datetime, attempts: int, now: datetime) -> datetime
     return later if later <= created_at + RETRY_FOR else None
 
 
-def _attempt(session: Session, delivery_id: int, now: datetime) -> bool:
+def _attempt(session: Session, delivery_id: int, now: datetime, policy: OutboundPolicy) -> bool:
     # Claim by pushing next_attempt_at forward: a concurrent sender's UPDATE then misses.
     claimed = session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
                WebhookDelivery.next_attempt_at <= now)
         .values(attempts=WebhookDelivery.attempts + 1,
-                next_attempt_at=now + timedelta(seconds=TIMEOUT_SECONDS * 3))
+                next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
         .returning(WebhookDelivery.id)
         .execution_options(synchronize_session=False)
     ).first()
@@ -151,10 +182,10 @@ def _attempt(session: Session, delivery_id: int, now: datetime) -> bool:
         return False
     delivery = session.get(WebhookDelivery, delivery_id)
     venue = session.get(Venue, delivery.venue_id)
-    status_code, error = _post(venue.webhook_url, venue.webhook_secret or "", delivery.payload,
-                               now)
-    delivery.last_status_code, delivery.last_error = status_code, error
-    if status_code is not None and 200 <= status_code < 300:
+    status_code, problem = _post(venue.webhook_url, venue.webhook_secret or "",
+                                 delivery.payload, now, policy)
+    delivery.last_status_code, delivery.last_error = status_code, problem
+    if _accepted(status_code):
         delivery.status, delivery.delivered_at = "delivered", now
     else:
         retry_at = next_attempt(delivery.created_at, delivery.attempts, now)
@@ -164,23 +195,23 @@ def _attempt(session: Session, delivery_id: int, now: datetime) -> bool:
     return delivery.status == "delivered"
 
 
-def _post(url: str | None, secret: str, payload: dict, now: datetime
+def _post(url: str | None, secret: str, payload: dict, now: datetime, policy: OutboundPolicy
           ) -> tuple[int | None, str | None]:
+    """(HTTP status, None) or (None, one of outbound's problems or NO_URL): our own words
+    only, since the log is shown to the venue."""
     if not url:
-        return None, "the venue has no webhook URL any more"
+        return None, NO_URL
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-    request = urllib.request.Request(url, data=body, method="POST", headers={
+    return post(url, body, {
         "Content-Type": "application/json",
         "User-Agent": "Kiosque-Webhook/1",
         SIGNATURE_HEADER: sign(secret, int(now.timestamp()), body),
-    })
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            return response.status, None
-    except urllib.error.HTTPError as error:
-        return error.code, f"HTTP {error.code}"
-    except (OSError, ValueError) as error:
-        return None, str(error)[:500]
+    }, policy)
+
+
+def _accepted(status: int | None) -> bool:
+    # A redirect is not followed (rule 9), so a 3xx did not deliver anything.
+    return status is not None and 200 <= status < 300
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -19,6 +19,7 @@ from marketplace.contacts.webhooks import deliver_webhooks
 from marketplace.inventory.services import close_ended_releases, sweep_expired_holds
 from marketplace.mail.mailer import deliver_emails
 from marketplace.orders.confirmation import cancel_abandoned_orders
+from marketplace.outbound import OutboundPolicy
 from marketplace.scheduler.digests import queue_agency_digests, queue_venue_digests
 from marketplace.scheduler.links import MailLinks
 from marketplace.scheduler.mailings import queue_aftershow_emails, queue_practical_emails
@@ -33,6 +34,8 @@ class JobContext:
     # For the links in e-mails (no request to read them from).
     base_url: str = "http://127.0.0.1:5000"
     secret_key: str = ""
+    # Rule 9: where venue webhooks may go (strict unless the deployment says otherwise).
+    webhook_policy: OutboundPolicy = OutboundPolicy()
 
     @property
     def links(self) -> MailLinks:
@@ -63,7 +66,7 @@ def send_emails(ctx: JobContext, now: datetime) -> int:
 
 
 def send_webhooks(ctx: JobContext, now: datetime) -> int:
-    return deliver_webhooks(ctx.engine, now)
+    return deliver_webhooks(ctx.engine, now, policy=ctx.webhook_policy)
 
 
 def refresh_contact_stages(ctx: JobContext, now: datetime) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.contacts.webhooks import PENDING_IDS, deliver_webhooks
 from marketplace.mail.mailer import PENDING_KEYS, deliver_emails
+from marketplace.outbound import OutboundPolicy, policy_from_config
 from marketplace.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -34,13 +35,14 @@ def _after_commit(session: Session) -> None:
             log.exception("e-mail delivery after commit failed; the scheduler will retry")
     if webhooks:
         # A venue's slow server must never hold a buyer's checkout: post from a thread.
-        threading.Thread(target=_post_webhooks, args=(engine, webhooks), daemon=True,
+        policy = policy_from_config(current_app.config)  # the thread has no app context
+        threading.Thread(target=_post_webhooks, args=(engine, webhooks, policy), daemon=True,
                          name="webhooks-after-commit").start()
 
 
-def _post_webhooks(engine, keys: list[str]) -> None:
+def _post_webhooks(engine, keys: list[str], policy: OutboundPolicy) -> None:
     try:
-        deliver_webhooks(engine, utcnow(), keys=keys)
+        deliver_webhooks(engine, utcnow(), keys=keys, policy=policy)
     except Exception:
         log.exception("webhook delivery after commit failed; the scheduler will retry")
 

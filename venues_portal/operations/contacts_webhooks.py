@@ -1,7 +1,6 @@
-"""The portal's writes on the webhook log: try a delivery again, send a test event.
-
-Both commit, so that the delivery goes out right after (marketplace.web.after_commit);
-a venue's slow server never holds the page, and the scheduler retries what fails.
+"""The webhook log's buttons: try a delivery again (sent after the commit, so a venue's
+slow server never holds the page; the scheduler retries what fails), and send a test
+event now, answering only delivered or not and the status code (DESIGN.md rule 9).
 """
 
 from __future__ import annotations
@@ -13,10 +12,10 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.access import can
 from marketplace.accounts.models import User
 from marketplace.catalog.models import Venue
-from marketplace.contacts.models import WebhookDelivery
-from marketplace.contacts.webhooks import queue_test_event, resend
+from marketplace.contacts.webhooks import WebhookTestResult, resend, send_test_event
 from marketplace.errors import Conflict, Forbidden, NotFound
 from marketplace.inventory.locking import transaction
+from marketplace.outbound import OutboundPolicy
 
 
 def resend_delivery(session: Session, venue: Venue, *, actor: User, delivery_id: int,
@@ -28,16 +27,22 @@ def resend_delivery(session: Session, venue: Venue, *, actor: User, delivery_id:
             raise NotFound("This venue has no such delivery.", code="unknown_delivery")
 
 
-def send_test_event(session: Session, venue: Venue, *, actor: User,
-                    now: datetime) -> WebhookDelivery:
-    """Send a "test" event to the venue's webhook address (Conflict if it has none)."""
+def send_webhook_test(session: Session, venue: Venue, *, actor: User,
+                      policy: OutboundPolicy, now: datetime) -> WebhookTestResult:
+    """A manager's « Tester »: send a "test" event to the venue's address now."""
     _check(actor, venue)
+    return send_webhook_test_for_venue(session, venue, policy=policy, now=now)
+
+
+def send_webhook_test_for_venue(session: Session, venue: Venue, *, policy: OutboundPolicy,
+                                now: datetime) -> WebhookTestResult:
+    """The venue API's test (its token speaks for the venue); Conflict if no address."""
     with transaction(session):
-        delivery = queue_test_event(session, venue, now)
-        if delivery is None:
+        answer = send_test_event(session, venue, policy, now)
+        if answer is None:
             raise Conflict("Give your tool's webhook address in the venue profile first.",
                            code="no_webhook_url")
-    return delivery
+    return answer
 
 
 def _check(actor: User, venue: Venue) -> None:

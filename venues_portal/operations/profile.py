@@ -1,4 +1,5 @@
-"""A venue's public profile: address (located on save), access, transport, contact, webhook."""
+"""A venue's profile: address (located on save), access, transport, contact, webhook; and
+the settings its own systems may change through the API (PATCH /venue/me)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from marketplace.catalog.models import Venue
 from marketplace.catalog.services import check_venue_fields
 from marketplace.errors import Forbidden, ValidationFailed
 from marketplace.inventory.locking import transaction
+from marketplace.outbound import OutboundPolicy, check_url
 from marketplace.validation import text
 
 NOTE_MAX_LENGTH = 2000
@@ -39,8 +41,9 @@ def new_webhook_secret() -> str:
 
 def update_venue_profile(session: Session, venue: Venue, *, actor: User,
                          fields: Mapping[str, Any], geocoder: Geocoder,
-                         now: datetime) -> ProfileSaved:
-    """Save the profile. A changed address is located anew unless the pin was moved by hand."""
+                         webhook_policy: OutboundPolicy, now: datetime) -> ProfileSaved:
+    """Save the profile. A changed address is located anew unless the pin was moved by hand;
+    a changed webhook address must be one rule 9 allows."""
     if not can(actor, venue.id, "manage"):
         raise Forbidden("Only a manager of the venue can change its profile.")
     checked = check_venue_fields(name=fields.get("name"), city=fields.get("city"),
@@ -57,7 +60,7 @@ def update_venue_profile(session: Session, venue: Venue, *, actor: User,
         "phone": text(fields.get("phone"), "phone", "The phone number", 40),
         "email": check_email(fields["email"]) if fields.get("email") else "",
         "website": _web_address(fields.get("website"), "website", 300),
-        **_webhook(venue, fields),
+        **_webhook(venue, fields, webhook_policy),
     }
     lat, lng = checked.lat, checked.lng
     moved = (abs(lat - venue.lat) > COORDINATE_EPSILON
@@ -81,6 +84,33 @@ def update_venue_profile(session: Session, venue: Venue, *, actor: User,
     return ProfileSaved(venue=venue, position=position)
 
 
+@dataclass(frozen=True)
+class SettingsSaved:
+    venue: Venue
+    generated_secret: str | None  # shown once, to whoever set an address without a secret
+
+
+def update_venue_settings(session: Session, venue: Venue, *, changes: Mapping[str, Any],
+                          webhook_policy: OutboundPolicy) -> SettingsSaved:
+    """The venue API's PATCH /venue/me: change only the settings given, all or none.
+
+    Each setting is one entry here; a field the schema does not know never arrives.
+    """
+    values: dict[str, Any] = {}
+    generated = None
+    if "webhook_url" in changes or "webhook_secret" in changes:
+        given = changes.get("webhook_secret")
+        values.update(_webhook(venue, {"webhook_url": changes.get("webhook_url",
+                                                                  venue.webhook_url),
+                                       "webhook_secret": given}, webhook_policy))
+        if values["webhook_url"] and not (given or venue.webhook_secret):
+            generated = values["webhook_secret"]
+    with transaction(session):
+        for name, value in values.items():
+            setattr(venue, name, value)
+    return SettingsSaved(venue=venue, generated_secret=generated)
+
+
 def _web_address(value: object, field: str, max_length: int) -> str:
     url = text(value, field, "The address", max_length)
     if url and not url.startswith(("https://", "http://")):
@@ -88,11 +118,17 @@ def _web_address(value: object, field: str, max_length: int) -> str:
     return url
 
 
-def _webhook(venue: Venue, fields: Mapping[str, Any]) -> dict[str, str | None]:
-    url = _web_address(fields.get("webhook_url"), "webhook_url", 500) or None
+def _webhook(venue: Venue, fields: Mapping[str, Any],
+             policy: OutboundPolicy) -> dict[str, str | None]:
+    url = text(fields.get("webhook_url"), "webhook_url", "The webhook address", 500) or None
     if url is None:
-        return {"webhook_url": None, "webhook_secret": venue.webhook_secret}
-    secret = venue.webhook_secret
+        return {"webhook_url": None, "webhook_secret": fields.get("webhook_secret")
+                or venue.webhook_secret}
+    # Rule 9 on a new address. An unchanged one is not looked up again here (a resolver
+    # hiccup must not block editing the venue's opening hours): every call checks it.
+    if url != venue.webhook_url:
+        check_url(url, policy, field="webhook_url")
+    secret = fields.get("webhook_secret") or venue.webhook_secret
     if fields.get("new_webhook_secret") or not secret:
         secret = new_webhook_secret()
     return {"webhook_url": url, "webhook_secret": secret}

@@ -5,20 +5,21 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from marketplace.contacts.webhooks import SIGNATURE_HEADER, venue_deliveries
+from marketplace.contacts.webhooks import NO_URL, SIGNATURE_HEADER, venue_deliveries
 from marketplace.errors import Conflict
 from marketplace.extensions import db
+from marketplace.outbound import NOT_ALLOWED, policy_from_config
 from marketplace.timeutil import utcnow
 from marketplace.web.templating import render_page_or_fragment
 from venues_portal.access import venue_page
 from venues_portal.blueprint import bp
 from venues_portal.forms import ActionForm
-from venues_portal.operations.contacts_webhooks import resend_delivery, send_test_event
+from venues_portal.operations.contacts_webhooks import resend_delivery, send_webhook_test
 
 PER_PAGE = 30
 # While something is on its way, the log looks again this often (htmx polling).
@@ -38,6 +39,13 @@ def delivery_status(status: str, attempts: int = 0) -> str:
 def webhook_event(event: str) -> str:
     return {"contact.purchase": _("Purchase"), "contact.order_cancelled": _("Order cancelled"),
             "contact.consent": _("Consent withdrawn"), "test": _("Test")}.get(event, event)
+
+
+@bp.app_template_filter("delivery_problem")
+def delivery_problem(code: str | None) -> str:
+    """Why there was no answer, in our own words (never the socket's error text)."""
+    return {NOT_ALLOWED: _("address not allowed: private or local network"),
+            NO_URL: _("no webhook address any more")}.get(code or "", _("no answer"))
 
 
 @bp.app_template_filter("pretty_json")
@@ -75,14 +83,34 @@ def resend_webhook(venue, delivery_id: int):
 @bp.post("/venues/<venue_slug>/webhooks/test")
 @venue_page("manage")
 def test_webhook(venue):
+    """Send a test event now and say only whether it was delivered, and the status code."""
     if ActionForm().validate_on_submit():
         try:
-            send_test_event(db.session, venue, actor=current_user, now=utcnow())
+            result = send_webhook_test(db.session, venue, actor=current_user, now=utcnow(),
+                                       policy=policy_from_config(current_app.config))
         except Conflict:
             flash(_("Give your tool's webhook address in the venue profile first."), "error")
         else:
-            flash(_("Test event sent: its answer appears below in a moment."), "success")
+            flash(*_test_message(result.delivered, result.status, result.problem))
     return redirect(url_for(".webhooks", venue_slug=venue.slug))
+
+
+def _test_message(delivered: bool, status: int | None, problem: str | None
+                  ) -> tuple[str, str]:
+    if delivered:
+        return _("Test event delivered: your tool answered HTTP %(code)d.", code=status), \
+            "success"
+    if problem == NOT_ALLOWED:
+        return _("Test event not sent: this address leads to a private or local network, "
+                 "where Kiosque sends nothing."), "error"
+    if status is None:
+        return _("Test event not delivered: no answer from your tool."), "error"
+    if 300 <= status < 400:
+        return _("Test event not delivered: your tool answered with a redirection (HTTP "
+                 "%(code)d), and Kiosque follows none. Give the final address.",
+                 code=status), "error"
+    return _("Test event not delivered: your tool answered HTTP %(code)d.", code=status), \
+        "error"
 
 
 def _page(value: str | None) -> int:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
+from marketplace.outbound import policy_from_config
 from marketplace.timeutil import utcnow
 from venues_portal.access import venue_page
 from venues_portal.blueprint import bp
@@ -30,7 +31,8 @@ def profile(venue):
         fields = {name: field.data for name, field in form._fields.items()}
         try:
             saved = update_venue_profile(db.session, venue, actor=current_user, fields=fields,
-                                         geocoder=portal_geocoder(), now=utcnow())
+                                         geocoder=portal_geocoder(), now=utcnow(),
+                                         webhook_policy=policy_from_config(current_app.config))
         except ValidationFailed as error:
             show_error(form, error)
         else:

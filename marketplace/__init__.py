@@ -41,6 +41,9 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(config_from_env(Path(app.instance_path)))
     app.config.update(config or {})
+    from marketplace.orders.payments import check_payment_settings
+
+    check_payment_settings(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")

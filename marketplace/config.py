@@ -54,6 +54,8 @@ def config_from_env(instance_path: Path, env: dict[str, str] | None = None) -> d
         "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": REDIS_TIMEOUT_SECONDS,
                                       "socket_connect_timeout": REDIS_TIMEOUT_SECONDS},
         "PAYMENT_PROVIDER": provider,
+        # The demo gateway on an https:// BASE_URL (a public demo site): refused unless set.
+        "ALLOW_DEMO_PAYMENTS": _flag(env.get("ALLOW_DEMO_PAYMENTS"), False),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or "https://api.stripe.com",

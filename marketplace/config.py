@@ -38,6 +38,15 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() not in {"0", "false", "no", "off"}
 
 
+def _count(value: str | None, name: str) -> int:
+    """A whole number >= 0 from the environment (unset: 0); anything else stops the start."""
+    if value is None or value.strip() == "":
+        return 0
+    if not value.strip().isdigit():
+        raise RuntimeError(f"{name} must be a whole number (0 or more), not {value!r}")
+    return int(value)
+
+
 def config_from_env(instance_path: Path, env: dict[str, str] | None = None) -> dict:
     """Build the Flask config mapping from environment variables (DESIGN.md names)."""
     env = dict(os.environ if env is None else env)
@@ -62,6 +71,8 @@ def config_from_env(instance_path: Path, env: dict[str, str] | None = None) -> d
         "SMTP_URL": env.get("SMTP_URL") or None,
         "HOLD_TTL_SECONDS": int(env.get("HOLD_TTL_SECONDS") or 600),
         "BASE_URL": (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are believed.
+        "TRUSTED_PROXY_HOPS": _count(env.get("TRUSTED_PROXY_HOPS"), "TRUSTED_PROXY_HOPS"),
         "PLATFORM_COMMISSION_PERCENT": int(env.get("PLATFORM_COMMISSION_PERCENT") or 8),
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",

@@ -70,6 +70,9 @@ def config_from_env(instance_path: Path, env: dict[str, str] | None = None) -> d
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or "https://api.stripe.com",
         "SMTP_URL": env.get("SMTP_URL") or None,
         "HOLD_TTL_SECONDS": int(env.get("HOLD_TTL_SECONDS") or 600),
+        # Seats one client may hold at once across offers (off with RATELIMIT_ENABLED).
+        "MAX_HELD_SEATS_PER_BROWSER": int(env.get("MAX_HELD_SEATS_PER_BROWSER") or 12),
+        "MAX_HELD_SEATS_PER_IP": int(env.get("MAX_HELD_SEATS_PER_IP") or 24),
         "BASE_URL": (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         # Reverse proxies in front of the app whose X-Forwarded-* headers are believed.
         "TRUSTED_PROXY_HOPS": _count(env.get("TRUSTED_PROXY_HOPS"), "TRUSTED_PROXY_HOPS"),

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from marketplace.catalog.carousel import discover, reuse_seconds
 from marketplace.catalog.places import PlaceNotFound, find_place
 from marketplace.catalog.queries import find_offers, venue_pins
-from marketplace.errors import Conflict, ValidationFailed
+from marketplace.errors import Conflict, RateLimited, ValidationFailed
 from marketplace.extensions import db, htmx
 from marketplace.inventory.services import place_hold
 from marketplace.storefront.compression import compress_response
@@ -44,7 +44,7 @@ from marketplace.storefront.location import (
 )
 from marketplace.storefront.offer_page import hold_refusal, offer_context
 from marketplace.timeutil import utcnow
-from marketplace.web.rate_limits import hold_limit
+from marketplace.web.rate_limits import hold_client, hold_limit
 from marketplace.web.templating import render_page_or_fragment, wants_fragment
 
 bp = Blueprint("storefront", __name__)
@@ -81,8 +81,9 @@ def hold_seats(offer_id: int):
     quantity = request.form.get("quantity", type=int)
     try:
         hold = place_hold(db.session, offer_id, quantity, utcnow(),
-                          current_app.config["HOLD_TTL_SECONDS"])
-    except (Conflict, ValidationFailed) as error:
+                          current_app.config["HOLD_TTL_SECONDS"],
+                          hold_client(remember_browser=True))
+    except (Conflict, RateLimited, ValidationFailed) as error:
         return hold_refusal(offer_id, error, quantity, read_location(request))
     # The checkout page lives at this address (marketplace.checkout).
     return redirect(f"{request.script_root}/checkout/{hold.id}", code=303)

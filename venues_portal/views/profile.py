@@ -9,11 +9,11 @@ from flask_login import current_user
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
+from marketplace.web.geocoder import staff_geocoder
 from venues_portal.access import venue_page
 from venues_portal.blueprint import bp
 from venues_portal.forms import show_error
 from venues_portal.forms.venue import ProfileForm
-from venues_portal.geocoder import portal_geocoder
 from venues_portal.operations.profile import (
     LOCATED,
     MOVED_BY_HAND,
@@ -30,7 +30,7 @@ def profile(venue):
         fields = {name: field.data for name, field in form._fields.items()}
         try:
             saved = update_venue_profile(db.session, venue, actor=current_user, fields=fields,
-                                         geocoder=portal_geocoder(), now=utcnow())
+                                         geocoder=staff_geocoder(), now=utcnow())
         except ValidationFailed as error:
             show_error(form, error)
         else:

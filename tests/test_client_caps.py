@@ -123,6 +123,23 @@ def test_a_hold_keeps_keyed_hashes_never_the_address(db, shows, now):
     assert db.session.get(Hold, anonymous.id).client_network_key is None
 
 
+def test_the_keys_of_holds_that_are_over_are_forgotten(app, db, shows, now):
+    from marketplace.inventory.client_caps import forget_ended_hold_clients
+
+    live = take(shows[0], 2, now, client())
+    given_back = take(shows[1], 2, now, client())
+    paid = take(shows[2], 2, now, client(browser="other"))
+    release_hold(db.session, given_back.id, now)
+    pay(app, checkout(app, paid, now).order.id, now)
+    assert forget_ended_hold_clients(db.session) == 2
+    assert forget_ended_hold_clients(db.session) == 0
+    db.session.expire_all()
+    keys = {h.id: (h.client_network_key, h.client_browser_key)
+            for h in db.session.scalars(select(Hold))}
+    assert keys[given_back.id] == keys[paid.id] == (None, None)
+    assert None not in keys[live.id]  # still counted by the cap
+
+
 def test_ipv6_counts_by_the_subscribers_block():
     assert network_of("2001:db8:1:2:aaaa::1") == network_of("2001:db8:1:2:ffff::9") \
         == "2001:db8:1:2::/64"

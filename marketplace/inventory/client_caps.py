@@ -21,10 +21,11 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from marketplace.errors import RateLimited
+from marketplace.inventory.locking import transaction
 from marketplace.inventory.models import Hold
 
 # A family of six holding for two shows (12) from one browser; several people behind one
@@ -114,6 +115,24 @@ def check_client_cap(session: Session, client: HoldClient | None, now: datetime)
             # The soonest of its holds to lapse gives seats back (sooner if paid or released).
             raise TooManySeatsHeld(scope, cap,
                                    retry_after=int((first_end - now).total_seconds()) + 1)
+
+
+def forget_ended_hold_clients(session: Session) -> int:
+    """Clear the client keys of holds that are over; return how many (idempotent).
+
+    The cap counts active holds only: kept any longer, the keys would only tell who came
+    back, and when.
+    """
+    with transaction(session):
+        cleared = session.execute(
+            update(Hold)
+            .where(Hold.status != "active",
+                   or_(Hold.client_network_key.is_not(None),
+                       Hold.client_browser_key.is_not(None)))
+            .values(client_network_key=None, client_browser_key=None)
+            .execution_options(synchronize_session=False)
+        )
+    return cleared.rowcount
 
 
 def _key(secret: str, kind: str, value: str) -> str:

@@ -6,7 +6,7 @@ concurrent buyers (threads, plain HTTP) each buy several times in a row:
 
     POST /api/v1/holds                              (quantity 1–4)
     POST /api/v1/holds/{hold_id}/checkout           (a new e-mail each time)
-    POST /api/v1/payments/demo/{order_id}/succeed   (the confirmation path of a webhook)
+    POST /api/v1/payments/demo/{order_id}/succeed?token=…   (the confirmation path of a webhook)
 
     .venv/bin/python bench/checkout.py            # options: --help
 
@@ -104,7 +104,8 @@ def buyer(base: str, offer_id: int, index: int, purchases: int, start: threading
         if status != 201:
             continue
         whole += seconds
-        status, paid, seconds = post(f"{base}/api/v1/payments/demo/{order['order_id']}/succeed")
+        status, paid, seconds = post(f"{base}/api/v1/payments/demo/{order['order_id']}/succeed"
+                                     f"?token={order['order_token']}")
         results.record("confirm", status, seconds)
         if status == 200 and paid.get("status") == "paid":
             results.record("purchase", status, whole + seconds)

@@ -178,7 +178,8 @@ async def buy(run: Run, session: aiohttp.ClientSession, rng: random.Random,
         run.outcomes["checkout failed"] += 1
         return
     status, paid = await run.call(session, "POST", "POST /api/v1/payments/demo/{id}/succeed",
-                                  f"/api/v1/payments/demo/{order['order_id']}/succeed")
+                                  f"/api/v1/payments/demo/{order['order_id']}/succeed?"
+                                  + urlencode({"token": order["order_token"]}))
     if status != 200 or paid.get("status") != "paid":
         run.outcomes["payment not confirmed"] += 1
         return

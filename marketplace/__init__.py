@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace.config import config_from_env
 from marketplace.extensions import (
@@ -41,6 +42,15 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(config_from_env(Path(app.instance_path)))
     app.config.update(config or {})
+    from marketplace.orders.payments import check_payment_settings
+
+    check_payment_settings(app.config)
+    hops = app.config.get("TRUSTED_PROXY_HOPS") or 0
+    if hops:
+        # The client's address and scheme as the last `hops` proxies saw them (rate limits,
+        # per-client caps, logs, https); X-Forwarded-For values a client adds in front of
+        # theirs are ignored, and with 0 hops every such header is.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")

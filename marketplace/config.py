@@ -38,6 +38,15 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() not in {"0", "false", "no", "off"}
 
 
+def _count(value: str | None, name: str) -> int:
+    """A whole number >= 0 from the environment (unset: 0); anything else stops the start."""
+    if value is None or value.strip() == "":
+        return 0
+    if not value.strip().isdigit():
+        raise RuntimeError(f"{name} must be a whole number (0 or more), not {value!r}")
+    return int(value)
+
+
 def config_from_env(instance_path: Path, env: dict[str, str] | None = None) -> dict:
     """Build the Flask config mapping from environment variables (DESIGN.md names)."""
     env = dict(os.environ if env is None else env)
@@ -54,17 +63,27 @@ def config_from_env(instance_path: Path, env: dict[str, str] | None = None) -> d
         "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": REDIS_TIMEOUT_SECONDS,
                                       "socket_connect_timeout": REDIS_TIMEOUT_SECONDS},
         "PAYMENT_PROVIDER": provider,
+        # The demo gateway on an https:// BASE_URL (a public demo site): refused unless set.
+        "ALLOW_DEMO_PAYMENTS": _flag(env.get("ALLOW_DEMO_PAYMENTS"), False),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or "https://api.stripe.com",
         "SMTP_URL": env.get("SMTP_URL") or None,
         "HOLD_TTL_SECONDS": int(env.get("HOLD_TTL_SECONDS") or 600),
+        # Seats one client may hold at once across offers (off with RATELIMIT_ENABLED).
+        "MAX_HELD_SEATS_PER_BROWSER": int(env.get("MAX_HELD_SEATS_PER_BROWSER") or 12),
+        "MAX_HELD_SEATS_PER_IP": int(env.get("MAX_HELD_SEATS_PER_IP") or 24),
         "BASE_URL": (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+<<<<<<< HEAD
         # Rule 9: venue webhooks go only to public https addresses. ALLOW_PRIVATE (development,
         # tests with a local receiver) also allows plain http; ALLOW_HTTP alone allows http
         # to public addresses.
         "WEBHOOK_ALLOW_PRIVATE": _flag(env.get("WEBHOOK_ALLOW_PRIVATE"), False),
         "WEBHOOK_ALLOW_HTTP": _flag(env.get("WEBHOOK_ALLOW_HTTP"), False),
+=======
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are believed.
+        "TRUSTED_PROXY_HOPS": _count(env.get("TRUSTED_PROXY_HOPS"), "TRUSTED_PROXY_HOPS"),
+>>>>>>> h-abuse
         "PLATFORM_COMMISSION_PERCENT": int(env.get("PLATFORM_COMMISSION_PERCENT") or 8),
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",

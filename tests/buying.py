@@ -44,6 +44,12 @@ def refuse(app: Flask, order_id: str, now: datetime) -> Order:
     return demo_notice(app, order_id, now, FAILED)
 
 
+def confirm_by_api(client, order_id: str, token: str | None):
+    """The demo provider's confirmation through the API, as its buyer (the order token)."""
+    query = {"token": token} if token is not None else {}
+    return client.post(f"/api/v1/payments/demo/{order_id}/succeed", query_string=query)
+
+
 def bought(app: Flask, release: Release, quantity: int, now: datetime, **buyer) -> Order:
     """A paid order of `quantity` seats, through hold, checkout and the demo payment."""
     order = checkout(app, hold_seats(release, quantity, now), now, **buyer).order

@@ -89,7 +89,7 @@ ACCESS: dict[str, tuple] = {
     "offers.get_offer": (200, 200, 200, 200, 200, 200),
     "offers.list_offers": (200, 200, 200, 200, 200, 200),
     "orders_api.get_order": (422, 200, 422, 422, 422, 422),  # token missing: 422
-    "payments_api.post_demo_success": (200, 200, 200, 200, 200, 200),  # demo only
+    "payments_api.post_demo_success": (404, 200, 404, 404, 404, 404),  # demo; the order token
     "payments_api.post_stripe_webhook": (404, 404, 404, 404, 404, 404),  # PAYMENT_PROVIDER=demo
     "privacy.ask_link GET": (200, 200, 200, 200, 200, 200),
     "privacy.ask_link POST": (200, 200, 200, 200, 200, 200),
@@ -224,7 +224,8 @@ def routes(app: Flask):
 
 def url_of(rule, world: World, role: str) -> str:
     url = rule.build({name: world.params[name] for name in rule.arguments})[1]
-    if role == "spectator" and rule.endpoint in ("orders_api.get_order",):
+    if role == "spectator" and rule.endpoint in ("orders_api.get_order",
+                                                 "payments_api.post_demo_success"):
         url += f"?token={world.order_token}"
     return url
 

@@ -207,6 +207,47 @@ def test_api_checkout_of_a_lapsed_hold_is_a_conflict(client, db, release, now):
     assert response.get_json()["error"] == "hold_expired"
 
 
+@pytest.mark.parametrize(("first", "second"), [
+    ("lea.martin@example.org", "Lea.Martin+concert@example.org"),
+    ("lea.martin@gmail.com", "leamartin+1@googlemail.com"),
+    ("l.e.a.martin@gmail.com", "LEAMARTIN@gmail.com"),
+])
+def test_plus_tags_case_and_gmail_dots_do_not_make_a_second_person(app, db, now, first,
+                                                                   second):
+    release = ReleaseFactory(quantity=40, max_per_order=6)
+    db.session.commit()
+    bought(app, release, 6, now, email=first)
+    bought(app, release, 6, now, email=second)  # 12: still within the cap
+    with pytest.raises(RateLimited) as refused:
+        checkout(app, hold_seats(release, 1, now), now, email=second)
+    assert refused.value.code == "buyer_limit_reached"
+    # Only counting is by mailbox: each order keeps the address as typed (in lower case).
+    assert {o.buyer_email for o in db.session.scalars(select(Order))} \
+        == {first.lower(), second.lower()}
+
+
+def test_other_mailboxes_of_the_same_domain_are_other_people(app, db, now):
+    release = ReleaseFactory(quantity=40, max_per_order=6)
+    db.session.commit()
+    for _ in range(2):
+        bought(app, release, 6, now, email="lea.martin@gmail.com")
+    checkout(app, hold_seats(release, 6, now), now, email="lea.marti@gmail.com")
+    checkout(app, hold_seats(release, 6, now), now, email="lea_martin@example.org")
+    checkout(app, hold_seats(release, 6, now), now, email="leamartin@example.org")
+
+
+def test_the_cap_refusal_never_says_how_many_seats_an_address_has(app, db, now):
+    release = ReleaseFactory(quantity=40, max_per_order=6)
+    db.session.commit()
+    for quantity in (6, 5):  # someone else's purchases, 11 seats
+        bought(app, release, quantity, now, email="voisin@example.org")
+    with pytest.raises(RateLimited) as refused:
+        checkout(app, hold_seats(release, 2, now), now, email="voisin@example.org")
+    message = refused.value.message
+    assert "12" in message  # the rule is public
+    assert not any(str(n) in message.replace("12", "") for n in (1, 11))
+
+
 def test_api_buyer_cap_is_a_429_with_retry_after(app, client, db, frozen, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_SEATS_PER_BUYER", 3)
     release = ReleaseFactory(quantity=20)
@@ -217,6 +258,7 @@ def test_api_buyer_cap_is_a_429_with_retry_after(app, client, db, frozen, monkey
     refused = post_checkout(client, second["hold_id"])
     assert refused.status_code == 429
     assert refused.get_json()["error"] == "buyer_limit_reached"
+    assert refused.get_json()["message"].startswith("At most 3 seats per person")
     assert int(refused.headers["Retry-After"]) > 0
 
 

@@ -215,5 +215,5 @@ def test_the_per_buyer_cap_is_explained_on_the_form(app, client, db, release, fr
     client.post(f"/checkout/{hold_seats(release, 2, frozen).id}", data=FORM)
     response = client.post(f"/checkout/{hold_seats(release, 1, frozen).id}", data=FORM)
     assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
-    assert "autant de places pour cette représentation" in html(response)
+    assert "au plus 2 places pour cette représentation" in html(response)
     assert count(Order) == 1

@@ -164,3 +164,69 @@ def test_the_openapi_document_describes_holds(client):
     assert "post" in document["paths"]["/api/v1/holds"]
     assert "delete" in document["paths"]["/api/v1/holds/{hold_id}"]
     assert "Hold" in document["components"]["schemas"]
+
+
+# Seats one client may hold at once ----------------------------------------------------------
+
+
+@pytest.fixture
+def capped_app(app, tmp_path_factory, monkeypatch):
+    """Limits on (the suite's app runs without): small caps, the request rate out of the way."""
+    from marketplace import create_app
+    from marketplace.extensions import limiter
+    from tests.conftest import OwnContextClient, make_test_config
+
+    monkeypatch.setattr(limiter, "enabled", limiter.enabled)  # one limiter for every app
+    monkeypatch.setattr(limiter, "initialized", limiter.initialized)
+    capped = create_app({**make_test_config(tmp_path_factory), "RATELIMIT_ENABLED": True,
+                         "RATELIMIT_HOLDS": "1000 per minute",
+                         "MAX_HELD_SEATS_PER_BROWSER": 4, "MAX_HELD_SEATS_PER_IP": 6})
+    capped.test_client_class = OwnContextClient
+    yield capped
+    limiter.reset()
+
+
+def client_at(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_one_client_cannot_hold_every_seat_of_an_offer(capped_app, db, frozen, offer):
+    greedy = client_at(capped_app, "203.0.113.7")
+    answers = [hold(greedy, offer.id, 1) for _ in range(10)]
+    assert [a.status_code for a in answers] == [201] * 6 + [429] * 4
+    refused = answers[-1]
+    assert refused.get_json()["error"] == "too_many_seats_held"
+    assert "at most 6 at once" in refused.get_json()["message"]
+    assert 0 < int(refused.headers["Retry-After"]) <= 601
+    assert counters(db, offer.id) == (0, 6, 6)  # refusals held nothing
+    assert hold(client_at(capped_app, "198.51.100.9"), offer.id, 4).status_code == 201
+
+
+def test_the_storefront_caps_each_browser_and_says_so_in_french(capped_app, db, frozen):
+    shows = [ReleaseFactory(quantity=20, max_per_order=4) for _ in range(3)]
+    db.session.commit()
+    first, second = client_at(capped_app, "192.0.2.5"), client_at(capped_app, "192.0.2.5")
+
+    def book(browser, release, quantity):
+        return browser.post(f"/offers/{release.id}/hold", data={"quantity": quantity})
+
+    assert book(first, shows[0], 2).status_code == 303
+    assert book(first, shows[1], 2).status_code == 303
+    refused = book(first, shows[2], 1)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    page = refused.get_data(as_text=True)
+    assert "Vous avez déjà des places mises de côté et pas encore payées : 4 au plus" in page
+    # Another browser on the same connection (a shared office, a family): up to 6 there.
+    assert book(second, shows[2], 2).status_code == 303
+    shared = book(second, shows[2], 1)
+    assert shared.status_code == 429
+    assert "depuis votre connexion" in shared.get_data(as_text=True)
+    assert counters(db, shows[2].id)[:2] == (0, 2)
+
+
+def test_without_rate_limits_no_client_cap_applies(db, client, frozen, offer):
+    """RATELIMIT_ENABLED off (the suite, benchmarks, acceptance checks): every seat."""
+    assert [hold(client, offer.id, 2).status_code for _ in range(5)] == [201] * 5
+    assert counters(db, offer.id) == (0, 10, 5)

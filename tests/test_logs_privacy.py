@@ -101,7 +101,7 @@ def test_nothing_personal_or_secret_reaches_the_logs(app, db, client, caplog, re
     checked_out = visit("POST", f"/api/v1/holds/{held.get_json()['hold_id']}/checkout",
                         json=API_BUYER).get_json()
     api_order, api_token = checked_out["order_id"], checked_out["order_token"]
-    visit("POST", f"/api/v1/payments/demo/{api_order}/succeed")
+    visit("POST", f"/api/v1/payments/demo/{api_order}/succeed?token={api_token}")
     visit("GET", f"/api/v1/orders/{api_order}?token={api_token}")
     visit("GET", f"/api/v1/orders/{api_order}?token=wrong")
     codes += [t.code for t in db.session.get(Order, api_order).tickets]

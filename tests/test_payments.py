@@ -16,6 +16,7 @@ from tests.buying import (
     BUYER,
     bought,
     checkout,
+    confirm_by_api,
     count,
     counters,
     emails_to,
@@ -203,8 +204,8 @@ def test_api_demo_success_confirms_and_is_idempotent(client, db, release, now):
         hold = client.post("/api/v1/holds", json={"offer_id": release.id, "quantity": 2})
         order = client.post(f"/api/v1/holds/{hold.get_json()['hold_id']}/checkout",
                             json=BUYER).get_json()
-        first = client.post(f"/api/v1/payments/demo/{order['order_id']}/succeed")
-        second = client.post(f"/api/v1/payments/demo/{order['order_id']}/succeed")
+        first = confirm_by_api(client, order["order_id"], order["order_token"])
+        second = confirm_by_api(client, order["order_id"], order["order_token"])
         assert first.status_code == second.status_code == 200
         assert first.get_json() == {"order_id": order["order_id"], "status": "paid"}
         body = client.get(f"/api/v1/orders/{order['order_id']}",
@@ -214,18 +215,56 @@ def test_api_demo_success_confirms_and_is_idempotent(client, db, release, now):
 
 
 def test_api_demo_success_of_an_unknown_order_is_404(client, db):
-    response = client.post("/api/v1/payments/demo/unknown/succeed")
-    assert response.status_code == 404 and response.get_json()["error"] == "not_found"
+    response = confirm_by_api(client, "unknown", "some-token")
+    assert response.status_code == 404 and response.get_json()["error"] == "unknown_order"
     assert count(PaymentEvent) == 0
+
+
+@pytest.mark.parametrize("token", [None, "", "wrong", "another order's"])
+def test_the_demo_confirmation_needs_the_order_token(app, client, db, release, now, token):
+    order = checkout(app, hold_seats(release, 1, now), now).order
+    other = checkout(app, hold_seats(release, 1, now), now, email="paul@example.org")
+    if token == "another order's":
+        token = other.order_token
+    with time_machine.travel(now, tick=False):
+        response = confirm_by_api(client, order.id, token)
+    assert response.status_code == 404 and response.get_json()["error"] == "unknown_order"
+    assert db.session.get(Order, order.id).status == "pending"
+    assert count(PaymentEvent) == 0 and count(Ticket) == 0
+
+
+def test_the_signed_key_of_the_order_link_also_confirms(app, client, db, release, now):
+    from marketplace.orders.access import order_links
+
+    order = checkout(app, hold_seats(release, 1, now), now).order
+    with time_machine.travel(now, tick=False):
+        response = confirm_by_api(client, order.id, order_links(app.config).key(order.id))
+    assert response.status_code == 200 and response.get_json()["status"] == "paid"
 
 
 def test_the_demo_endpoint_does_not_exist_with_stripe(app, client, db, release, now,
                                                       monkeypatch):
-    order = checkout(app, hold_seats(release, 1, now), now).order
+    result = checkout(app, hold_seats(release, 1, now), now)
     monkeypatch.setitem(app.config, "PAYMENT_PROVIDER", "stripe")
-    response = client.post(f"/api/v1/payments/demo/{order.id}/succeed")
+    response = confirm_by_api(client, result.order.id, result.order_token)
     assert response.status_code == 404
-    assert db.session.get(Order, order.id).status == "pending"
+    assert db.session.get(Order, result.order.id).status == "pending"
+
+
+def test_a_public_https_site_refuses_to_start_with_demo_payments(tmp_path_factory,
+                                                                 monkeypatch):
+    from marketplace import create_app
+    from marketplace.extensions import limiter
+    from tests.conftest import make_test_config
+
+    monkeypatch.setattr(limiter, "enabled", limiter.enabled)  # one limiter for every app
+    monkeypatch.setattr(limiter, "initialized", limiter.initialized)
+    public = {**make_test_config(tmp_path_factory), "BASE_URL": "https://kiosque.example"}
+    with pytest.raises(RuntimeError, match="PAYMENT_PROVIDER=demo"):
+        create_app(public)
+    assert create_app({**public, "ALLOW_DEMO_PAYMENTS": True}).config["BASE_URL"] \
+        == "https://kiosque.example"  # a public demonstration, said out loud
+    assert create_app({**public, "BASE_URL": "http://127.0.0.1:5000"})  # a laptop
 
 
 def test_orders_left_unpaid_are_cancelled_by_the_scheduler_once(app, db, release, now):

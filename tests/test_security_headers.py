@@ -30,7 +30,8 @@ def https_app(app, tmp_path_factory, monkeypatch):
     """The same database, served as a production site behind HTTPS."""
     monkeypatch.setattr(limiter, "enabled", limiter.enabled)  # one limiter for every app
     monkeypatch.setattr(limiter, "initialized", limiter.initialized)
-    site = create_app({**make_test_config(tmp_path_factory), "BASE_URL": HTTPS_SITE})
+    site = create_app({**make_test_config(tmp_path_factory), "BASE_URL": HTTPS_SITE,
+                       "ALLOW_DEMO_PAYMENTS": True})  # its purchases pay with the demo card
     site.test_client_class = OwnContextClient
     return site
 

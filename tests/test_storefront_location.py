@@ -7,6 +7,8 @@ through the app's GEOCODER setting.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 
@@ -16,7 +18,7 @@ from sqlalchemy import func, select
 
 from marketplace.catalog.geocoding import GeocodingUnavailable, GeoPoint
 from marketplace.catalog.models import GeocodedPlace
-from marketplace.catalog.places import PlaceNotFound, find_place
+from marketplace.catalog.places import PlaceLookupUnavailable, PlaceNotFound, find_place
 from marketplace.catalog.towns import TOWNS, find_town, simplify
 from marketplace.storefront.location import COOKIE
 from tests.factories import PerformanceFactory, ReleaseFactory, ShowFactory, VenueFactory
@@ -133,12 +135,13 @@ def test_the_table_answers_without_asking_the_geocoder(db, geocoder):
     assert geocoder.asked == []
 
 
-def test_an_unknown_place_or_a_geocoder_down_is_not_found(db, geocoder):
+def test_an_unknown_place_is_not_found_and_a_geocoder_down_says_so(db, geocoder):
     with pytest.raises(PlaceNotFound):
         find_place(db.session, geocoder, "Atlantide", NOW)
     geocoder.down = True
-    with pytest.raises(PlaceNotFound):
+    with pytest.raises(PlaceLookupUnavailable) as down:
         find_place(db.session, geocoder, "Bédoin", NOW)
+    assert down.value.code == "geocoding_unavailable" and down.value.field == "near"
     with pytest.raises(PlaceNotFound) as empty:
         find_place(db.session, geocoder, "   ", NOW)
     assert empty.value.field == "near"
@@ -229,3 +232,109 @@ def test_the_location_form_keeps_the_filters(client, two_towns):
     assert '<input type="hidden" name="when" value="tomorrow">' in form
     assert '<input type="hidden" name="discipline" value="dance">' in form
     assert 'name="near"' in form and "data-locate" in form
+
+
+# --- a geocoder that is slow, down or busy never holds a worker ---------------------------------
+
+class SlowGeocoder:
+    """Takes `delay` seconds to find any place; counts calls across threads."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.asked: list[str] = []
+        self.finished = threading.Event()
+        self._lock = threading.Lock()
+
+    def geocode(self, query: str) -> GeoPoint | None:
+        with self._lock:
+            self.asked.append(query)
+        time.sleep(self.delay)
+        self.finished.set()
+        return GeoPoint(44.0, 5.5, f"{query}, Vaucluse")
+
+
+@pytest.fixture
+def guarded(app, monkeypatch):
+    """Sets the fake geocoder and the guard's timings for one test."""
+    def use(geocoder, *, timeout: float, interval: float):
+        monkeypatch.setitem(app.config, "GEOCODER", geocoder)
+        monkeypatch.setitem(app.config, "GEOCODER_TIMEOUT_SECONDS", timeout)
+        monkeypatch.setitem(app.config, "GEOCODER_MIN_INTERVAL_SECONDS", interval)
+        return geocoder
+    return use
+
+
+def test_unknown_places_typed_at_once_never_hold_the_site(app, client, two_towns, guarded):
+    slow = guarded(SlowGeocoder(delay=3.0), timeout=0.3, interval=10.0)
+    barrier = threading.Barrier(7)
+    answers: dict[str, tuple[int, float, str]] = {}
+
+    def ask(path: str) -> None:
+        visitor = app.test_client()
+        barrier.wait(timeout=10)
+        started = time.perf_counter()
+        response = visitor.get(path)
+        answers[path] = (response.status_code, time.perf_counter() - started,
+                         response.get_data(as_text=True))
+
+    paths = [f"/?near=Hameau+perdu+{n}" for n in range(6)] + ["/api/v1/offers"]
+    threads = [threading.Thread(target=ask, args=(path,)) for path in paths]
+    burst = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    burst = time.perf_counter() - burst
+    assert len(answers) == 7
+    offers = answers.pop("/api/v1/offers")
+    assert offers[0] == 200 and offers[1] < 1.5  # the site did not wait for the geocoder
+    for status, seconds, html in answers.values():
+        assert status == 503 and seconds < 1.5  # the timeout (0.3 s), not the geocoder (3 s)
+        assert "Nous ne pouvons pas chercher «\xa0Hameau perdu" in html
+        assert "Cézanne" in html  # the list is still there
+    # One call per interval across every worker: this burst fits in one.
+    assert burst < 10 and len(slow.asked) == 1
+
+
+def test_a_geocoder_failure_is_remembered_and_not_asked_again_at_once(client, two_towns,
+                                                                     guarded):
+    down = guarded(FakeGeocoder(down=True), timeout=1.0, interval=0.01)
+    assert client.get("/?near=Bédoin").status_code == 503
+    time.sleep(0.05)  # the call slot is free again
+    again = client.get("/?near=b%C3%A9doin")
+    assert again.status_code == 503 and int(again.headers["Retry-After"]) > 0
+    assert down.asked == ["Bédoin"]
+    assert client.get("/?near=Sault").status_code == 503
+    assert down.asked == ["Bédoin", "Sault"]  # another place is asked: the slot was free
+
+
+def test_a_place_nobody_knows_is_asked_once(client, two_towns, guarded):
+    nowhere = guarded(FakeGeocoder(), timeout=1.0, interval=0.01)
+    assert client.get("/?near=Atlantide").status_code == 422
+    time.sleep(0.05)
+    assert client.get("/?near=Atlantide").status_code == 422
+    assert nowhere.asked == ["Atlantide"]
+
+
+def test_an_answer_that_comes_after_the_timeout_is_kept_for_the_next_try(db, client, two_towns,
+                                                                        guarded):
+    slow = guarded(SlowGeocoder(delay=0.5), timeout=0.1, interval=0.01)
+    assert client.get("/?near=Sault").status_code == 503
+    assert slow.finished.wait(timeout=10)
+    time.sleep(0.05)  # the pool thread remembers the answer once the call returns
+    found = client.get("/?near=Sault")
+    assert found.status_code == 303 and "label=Sault" in (cookie_value(found) or "")
+    assert slow.asked == ["Sault"]
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(GeocodedPlace)) == 1  # committed
+
+
+def test_a_second_unknown_place_within_the_interval_is_not_asked(client, two_towns, guarded):
+    fake = guarded(FakeGeocoder({"Bédoin": GeoPoint(44.12, 5.18, "Bédoin")}), timeout=1.0,
+                   interval=30.0)
+    assert client.get("/?near=Bédoin").status_code == 303
+    busy = client.get("/?near=Sault")
+    assert busy.status_code == 503 and "Nous ne pouvons pas chercher" in busy.get_data(
+        as_text=True)
+    assert fake.asked == ["Bédoin"]
+    assert client.get("/?near=13001").status_code == 303  # the region's table: always

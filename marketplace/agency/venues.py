@@ -16,24 +16,10 @@ from marketplace.agency.operations import (
     set_venue_status,
     venues_overview,
 )
-from marketplace.catalog.geocoding import Geocoder, NominatimGeocoder, OfflineGeocoder
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
-
-
-def agency_geocoder() -> Geocoder:
-    """The app's GEOCODER if set (tests inject a fake), else Nominatim (never in tests)."""
-    configured = current_app.config.get("GEOCODER")
-    if configured is not None:
-        return configured
-    if current_app.testing:
-        return OfflineGeocoder()
-    geocoder = current_app.extensions.get("kiosque_agency_geocoder")
-    if geocoder is None:
-        agent = f"Kiosque agency ({current_app.config['BASE_URL']})"
-        geocoder = current_app.extensions["kiosque_agency_geocoder"] = NominatimGeocoder(agent)
-    return geocoder
+from marketplace.web.geocoder import staff_geocoder
 
 
 @bp.get("/venues")
@@ -54,7 +40,7 @@ def new_venue():
             venue = invite_venue(
                 db.session, actor=current_user, fields=form.data,
                 manager_email=form.manager_email.data, manager_name=form.manager_name.data,
-                geocoder=agency_geocoder(), secret=current_app.config["SECRET_KEY"],
+                geocoder=staff_geocoder(), secret=current_app.config["SECRET_KEY"],
                 now=utcnow(), compose=compose_agency_email)
         except DomainError as error:
             show_error(form, error)

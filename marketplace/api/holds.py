@@ -9,7 +9,7 @@ from marketplace.api.hold_schemas import HoldRequestSchema, HoldSchema
 from marketplace.extensions import db
 from marketplace.inventory.services import place_hold, release_hold
 from marketplace.timeutil import utcnow
-from marketplace.web.rate_limits import hold_limit
+from marketplace.web.rate_limits import hold_client, hold_limit
 
 blp = Blueprint("holds", __name__, description="Seats set aside for one buyer")
 
@@ -19,11 +19,13 @@ blp = Blueprint("holds", __name__, description="Seats set aside for one buyer")
 @blp.arguments(HoldRequestSchema)
 @blp.response(201, HoldSchema)
 @blp.alt_response(409, description="sold_out, not_enough_seats or sales_closed")
-@blp.alt_response(429, description="rate_limited: too many holds from this client")
+@blp.alt_response(429, description="rate_limited: too many holds from this client; "
+                                    "too_many_seats_held: this client (address or browser) "
+                                    "already holds as many seats as it may at once")
 def post_hold(body: dict):
     """Hold seats of an offer for HOLD_TTL_SECONDS at the current price."""
     return place_hold(db.session, body["offer_id"], body["quantity"], utcnow(),
-                      current_app.config["HOLD_TTL_SECONDS"])
+                      current_app.config["HOLD_TTL_SECONDS"], hold_client())
 
 
 @blp.delete("/holds/<hold_id>")

@@ -75,6 +75,12 @@ class OrderQuerySchema(ma.Schema):
         validate.Regexp(TOKEN_PATTERN, error="This token is not valid.")])
 
 
+class DemoPaymentQuerySchema(ma.Schema):
+    # Not required here: a missing token is answered like a wrong one (404), as DESIGN.md says.
+    token = ma.fields.String(load_default=None, metadata={
+        "description": "The order token from checkout (or the signed key of the order's link)"})
+
+
 class TicketSchema(ma.Schema):
     code = ma.fields.String(required=True, metadata={"description": "What the QR code says"})
     qr_url = ma.fields.String(required=True, metadata={"description": "The QR code as SVG"})

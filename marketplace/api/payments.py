@@ -5,9 +5,13 @@ from __future__ import annotations
 from flask import abort, current_app, request
 from flask_smorest import Blueprint
 
-from marketplace.api.order_schemas import PaymentOutcomeSchema, WebhookReceivedSchema
+from marketplace.api.order_schemas import (
+    DemoPaymentQuerySchema,
+    PaymentOutcomeSchema,
+    WebhookReceivedSchema,
+)
 from marketplace.extensions import db
-from marketplace.orders.access import order_links
+from marketplace.orders.access import buyer_order, order_links
 from marketplace.orders.confirmation import handle_payment_notice
 from marketplace.orders.payments import SUCCEEDED, DemoGateway, gateway_for
 from marketplace.timeutil import utcnow
@@ -23,13 +27,21 @@ def _gateway_of(provider: str):
 
 
 @blp.post("/payments/demo/<order_id>/succeed")
+@blp.arguments(DemoPaymentQuerySchema, location="query")
 @blp.response(200, PaymentOutcomeSchema)
-@blp.alt_response(404, description="unknown_order, or PAYMENT_PROVIDER is not demo")
-def post_demo_success(order_id: str):
-    """The demo card was accepted: confirm exactly as a Stripe webhook would."""
+@blp.alt_response(404, description="unknown_order (or a missing or wrong token), or "
+                                    "PAYMENT_PROVIDER is not demo")
+def post_demo_success(query: dict, order_id: str):
+    """The demo card was accepted: confirm exactly as a Stripe webhook would.
+
+    Only the buyer can say so: the order token (or the signed key of the order's link)
+    must come with it, as on the demo payment page.
+    """
     gateway = _gateway_of("demo")
-    order = handle_payment_notice(db.session, DemoGateway.notice(order_id, SUCCEEDED),
-                                  utcnow(), gateway, order_links(current_app.config))
+    links = order_links(current_app.config)
+    order = buyer_order(db.session, links, order_id, query["token"])
+    order = handle_payment_notice(db.session, DemoGateway.notice(order.id, SUCCEEDED),
+                                  utcnow(), gateway, links)
     if order is None:
         abort(404, "There is no such order.")
     return {"order_id": order.id, "status": order.status}

@@ -1,8 +1,10 @@
 """Addresses to coordinates: geopy's Nominatim behind a small interface, results kept.
 
 Every answer is stored in `geocoded_places` under its normalised query, so an address is
-asked once; Nominatim's usage policy (one request a second, a real user agent) is
-respected by geopy's RateLimiter. Tests inject a fake `Geocoder`, never the network.
+asked once. The app always asks through marketplace.catalog.geocoding_guard, which keeps
+Nominatim's usage policy (one request a second across workers) without making anyone
+wait in line, and gives up after a short timeout. Tests inject a fake `Geocoder`, never
+the network.
 """
 
 from __future__ import annotations
@@ -43,21 +45,21 @@ class Geocoder(Protocol):
 
 
 class NominatimGeocoder:
-    """OpenStreetMap's Nominatim through geopy, one request a second at most, France only."""
+    """OpenStreetMap's Nominatim through geopy, France only; one try, `timeout` seconds.
 
-    def __init__(self, user_agent: str, timeout: float = 5.0) -> None:
-        from geopy.extra.rate_limiter import RateLimiter
+    No rate limiter of its own (geopy's sleeps in the request): GuardedGeocoder paces it.
+    """
+
+    def __init__(self, user_agent: str, timeout: float = 2.0) -> None:
         from geopy.geocoders import Nominatim
 
         self._nominatim = Nominatim(user_agent=user_agent, timeout=timeout)
-        self._geocode = RateLimiter(self._nominatim.geocode, min_delay_seconds=1.0,
-                                    max_retries=1, swallow_exceptions=False)
 
     def geocode(self, query: str) -> GeoPoint | None:
         from geopy.exc import GeopyError
 
         try:
-            location = self._geocode(query, country_codes="fr", exactly_one=True)
+            location = self._nominatim.geocode(query, country_codes="fr", exactly_one=True)
         except GeopyError as error:
             raise GeocodingUnavailable(str(error)) from error
         if location is None:
@@ -83,17 +85,22 @@ def locate(session: Session, geocoder: Geocoder, query: str, now: datetime) -> G
     None when nothing matches or the service is unavailable: the caller keeps what it had.
     Writes in the caller's transaction (flush only).
     """
+    try:
+        return look_up(session, geocoder, query, now)
+    except GeocodingUnavailable as error:
+        log.info("geocoding unavailable: %s", error)  # not the query: a spectator's address
+        return None
+
+
+def look_up(session: Session, geocoder: Geocoder, query: str, now: datetime) -> GeoPoint | None:
+    """Like locate(), but raises GeocodingUnavailable when the service could not answer."""
     key = normalise_query(query)
     if not key:
         return None
     known = session.scalar(select(GeocodedPlace).where(GeocodedPlace.query == key))
     if known is not None:
         return GeoPoint(lat=known.lat, lng=known.lng, label=known.label)
-    try:
-        point = geocoder.geocode(query)
-    except GeocodingUnavailable as error:
-        log.info("geocoding unavailable: %s", error)  # not the query: a spectator's address
-        return None
+    point = geocoder.geocode(query)
     if point is None or not (-90 <= point.lat <= 90 and -180 <= point.lng <= 180):
         return None
     insert_once(session, GeocodedPlace, {

@@ -1,8 +1,9 @@
 """Where a spectator is: a typed town or postcode turned into coordinates.
 
-The region's own table first (no network: the demo works offline), then the answers
-already stored in `geocoded_places`, then the geocoder (Nominatim in production, a fake
-in tests), whose answer is stored for next time (marketplace.catalog.geocoding.locate).
+The region's own table first (no network: the demo works offline, and answers at once),
+then the answers already stored in `geocoded_places`, then the geocoder (Nominatim in
+production, a fake in tests; always behind marketplace.catalog.geocoding_guard, so a
+request never waits long for it), whose answer is stored for next time.
 """
 
 from __future__ import annotations
@@ -12,9 +13,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.geocoding import QUERY_MAX_LENGTH, Geocoder, locate
+from marketplace.catalog.geocoding import (
+    QUERY_MAX_LENGTH,
+    Geocoder,
+    GeocodingUnavailable,
+    look_up,
+)
 from marketplace.catalog.towns import find_town
-from marketplace.errors import ValidationFailed
+from marketplace.errors import Unavailable, ValidationFailed
+from marketplace.inventory.locking import transaction
 
 LABEL_MAX_LENGTH = 60
 
@@ -31,10 +38,20 @@ class PlaceNotFound(ValidationFailed):
     message = "No town or postcode of that name was found."
 
 
-def find_place(session: Session, geocoder: Geocoder, query: str, now: datetime) -> Place:
-    """The place `query` names; raises PlaceNotFound (422) when neither table nor geocoder knows.
+class PlaceLookupUnavailable(Unavailable):
+    """The geocoder is busy, slow or down: this text cannot be looked up now (503)."""
 
-    May store the geocoder's answer (flush only: the caller commits).
+    code = "geocoding_unavailable"
+    message = ("Places beyond the region's towns cannot be looked up right now: type a "
+               "postcode or a town of the region, or try again in a moment.")
+    retry_after = 5
+
+
+def find_place(session: Session, geocoder: Geocoder, query: str, now: datetime) -> Place:
+    """The place `query` names; raises PlaceNotFound (422) when neither table nor geocoder
+    knows, PlaceLookupUnavailable (503) when the geocoder cannot be asked now.
+
+    Commits the geocoder's answer, kept for the next asker (its own transaction).
     """
     query = " ".join(query.split())[:QUERY_MAX_LENGTH]
     if not query:
@@ -43,7 +60,11 @@ def find_place(session: Session, geocoder: Geocoder, query: str, now: datetime) 
     if found:
         town, label = found
         return Place(lat=town.lat, lng=town.lng, label=label)
-    point = locate(session, geocoder, query, now)
+    try:
+        with transaction(session):
+            point = look_up(session, geocoder, query, now)
+    except GeocodingUnavailable as error:
+        raise PlaceLookupUnavailable(field="near") from error
     if point is None:
         raise PlaceNotFound(field="near")
     # Nominatim's labels run to the country ("Cassis, Bouches-du-Rhône, …, France"):

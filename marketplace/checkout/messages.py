@@ -15,8 +15,10 @@ def field_message(error: DomainError, value: object) -> str:
     """The message next to the field the error names (`value` is what the buyer typed)."""
     blank = value is None or (isinstance(value, str) and not value.strip())
     if error.code == "buyer_limit_reached":
-        return gettext("You already have as many seats for this performance as one person "
-                       "can buy.")
+        # Never how many seats that address has: whoever typed it may not be its owner.
+        return gettext("One person can buy at most %(cap)d seats for this performance, and "
+                       "this order would go past it: choose fewer seats.",
+                       cap=getattr(error, "cap", 0))
     if error.field == "email":
         return (gettext("Enter your e-mail address: your tickets are sent there.") if blank
                 else gettext("This e-mail address does not look right (name@example.org)."))

@@ -104,6 +104,9 @@ class Hold(Base):
         # The storefront and the hold path look up the active holds of one release.
         Index("ix_holds_release_status_expires", "release_id", "status", "expires_at"),
         Index("ix_holds_status_expires", "status", "expires_at"),
+        # The per-client cap counts a client's active holds (marketplace.inventory.client_caps).
+        Index("ix_holds_client_network", "client_network_key", "status"),
+        Index("ix_holds_client_browser", "client_browser_key", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_public_id)
@@ -114,6 +117,9 @@ class Hold(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Keyed hashes of who asked (never an address); None when no per-client cap applied.
+    client_network_key: Mapped[str | None] = mapped_column(String(32))
+    client_browser_key: Mapped[str | None] = mapped_column(String(32))
 
     release: Mapped[Release] = relationship(back_populates="holds")
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from marketplace.catalog.models import Performance, Venue
 from marketplace.errors import Conflict, NotFound, ValidationFailed
+from marketplace.inventory.client_caps import HoldClient, check_client_cap, client_columns
 from marketplace.inventory.locking import transaction
 from marketplace.inventory.models import Hold, Release, new_public_id
 from marketplace.inventory.queries import expired_held_seats, seats_left
@@ -139,10 +140,11 @@ def count_seats(session: Session, release_id: int, now: datetime) -> SeatCounts:
 
 
 def place_hold(session: Session, offer_id: object, quantity: object, now: datetime,
-               ttl_seconds: int) -> Hold:
+               ttl_seconds: int, client: HoldClient | None = None) -> Hold:
     """Set `quantity` seats of an offer aside for `ttl_seconds`, at the price of `now`.
 
-    Returns the hold as committed (detached: reading it needs no query).
+    Returns the hold as committed (detached: reading it needs no query). With a `client`,
+    429 `too_many_seats_held` past its caps (marketplace.inventory.client_caps).
     """
     if ttl_seconds <= 0:
         raise ValueError("ttl_seconds must be positive")
@@ -162,7 +164,7 @@ def place_hold(session: Session, offer_id: object, quantity: object, now: dateti
                 _ensure_on_sale(offer, now)
                 if offer.left < quantity:
                     raise _shortage(offer.left)
-                return _take_seats(session, offer, quantity, now, ttl_seconds)
+                return _take_seats(session, offer, quantity, now, ttl_seconds, client)
         except _SeatsMoved:
             continue
     # Each attempt read enough seats and lost them to faster buyers: say what is left now.
@@ -304,7 +306,7 @@ def _ensure_on_sale(offer: Row, now: datetime) -> None:
 
 
 def _take_seats(session: Session, offer: Row, quantity: int, now: datetime,
-                ttl_seconds: int) -> Hold:
+                ttl_seconds: int, client: HoldClient | None = None) -> Hold:
     """Reclaim lapsed holds, write the hold, then take the seats with one guarded UPDATE."""
     reclaimed = _reclaim_lapsed_holds(session, offer.id, now)
     schedule = PriceSchedule(
@@ -317,11 +319,12 @@ def _take_seats(session: Session, offer: Row, quantity: int, now: datetime,
         "id": new_public_id(), "release_id": offer.id, "quantity": quantity,
         "unit_price_cents": price_at(schedule, now), "status": "active",
         "created_at": now, "expires_at": now + timedelta(seconds=ttl_seconds),
-        "ended_at": None,
+        "ended_at": None, **client_columns(client),
     }
     # The hold row goes in before the release row is locked: the hot row stays locked
     # only for its UPDATE and the commit.
     session.execute(insert(Hold).values(**values))
+    check_client_cap(session, client, now)  # after the INSERT: see its module
     taken = session.execute(
         update(Release)
         .where(

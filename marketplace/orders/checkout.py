@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select, update
+from sqlalchemy import Row, or_, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Performance, Show, Venue
@@ -231,28 +231,69 @@ def _checkout_hold(session: Session, row: Row) -> CheckoutHold:
 
 def _check_buyer_cap(session: Session, hold: CheckoutHold, email: str, now: datetime,
                      cap: int) -> None:
-    """At most `cap` seats per e-mail per performance: paid ones and live pending ones."""
+    """At most `cap` seats per person per performance: paid ones and live pending ones.
+
+    A person is an address as it reaches its owner (buyer_identity): lea+1@ and lea+2@
+    are the same Léa. The refusal never says how many seats that address already has:
+    whoever types it may not be its owner.
+    """
+    identity = buyer_identity(email)
     counted = (
-        select(Order.quantity, Hold.expires_at, Order.status)
+        select(Order.buyer_email, Order.quantity, Hold.expires_at, Order.status)
         .join(Hold, Hold.id == Order.hold_id)
         .join(Release, Release.id == Order.release_id)
-        .where(Release.performance_id == hold.performance_id, Order.buyer_email == email,
+        .where(Release.performance_id == hold.performance_id,
+               or_(*(Order.buyer_email.like(f"%@{_like_escaped(domain)}", escape="\\")
+                     for domain in _same_mailbox_domains(identity))),
                or_(Order.status == "paid",
                    (Order.status == "pending") & (Hold.status == "active")
                    & (Hold.expires_at > now)))
-    ).subquery()
-    seats, pending_until = session.execute(
-        select(func.coalesce(func.sum(counted.c.quantity), 0),
-               func.max(counted.c.expires_at))
-    ).one()
-    if seats + hold.quantity <= cap:
+    )
+    rows = [row for row in session.execute(counted) if buyer_identity(row.buyer_email) == identity]
+    if sum(row.quantity for row in rows) + hold.quantity <= cap:
         return
     # Pending seats free up when their holds end; paid ones never do before curtain.
+    pending_until = max((row.expires_at for row in rows if row.status == "pending"),
+                        default=None)
     lifts_at = pending_until if pending_until is not None else hold.starts_at
-    raise RateLimited(
-        f"At most {cap} seats per person for this performance; you already have {seats}.",
-        code="buyer_limit_reached", field="email",
-        retry_after=int((lifts_at - now).total_seconds()))
+    raise BuyerLimitReached(cap, retry_after=int((lifts_at - now).total_seconds()))
+
+
+class BuyerLimitReached(RateLimited):
+    """One person would go past the seats they may buy for one performance (429)."""
+
+    code = "buyer_limit_reached"
+
+    def __init__(self, cap: int, *, retry_after: int) -> None:
+        super().__init__(f"At most {cap} seats per person for this performance, and this "
+                         "order would go past it: choose fewer seats.",
+                         field="email", retry_after=retry_after)
+        self.cap = cap
+
+
+# Providers where dots in the name part do not matter, and their other names.
+_DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def buyer_identity(email: str) -> str:
+    """The mailbox an address reaches, to count one person's seats (never stored).
+
+    Lower case, without a +tag, and for Gmail without dots and under one domain name.
+    """
+    local, _, domain = email.strip().lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in _DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
+def _same_mailbox_domains(identity: str) -> frozenset[str]:
+    domain = identity.rpartition("@")[2]
+    return _DOTLESS_DOMAINS if domain in _DOTLESS_DOMAINS else frozenset({domain})
+
+
+def _like_escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _payment_title(hold: CheckoutHold) -> str:

@@ -219,6 +219,18 @@ def stripe_notice(event: dict) -> PaymentNotice:
     )
 
 
+def check_payment_settings(config: dict) -> None:
+    """Refuse to start a public (https) site that takes pretend payments, unless told to.
+
+    The demo gateway confirms an order on the buyer's word alone: on a real site it would
+    hand out tickets for nothing. ALLOW_DEMO_PAYMENTS=1 is for a public demonstration.
+    """
+    if (config["PAYMENT_PROVIDER"] == "demo" and config["BASE_URL"].startswith("https://")
+            and not config.get("ALLOW_DEMO_PAYMENTS")):
+        raise RuntimeError("PAYMENT_PROVIDER=demo on an https:// BASE_URL: set "
+                           "PAYMENT_PROVIDER=stripe, or ALLOW_DEMO_PAYMENTS=1 for a public demo")
+
+
 def gateway_for(config: dict) -> DemoGateway | StripeGateway:
     """The gateway of this deployment, from PAYMENT_PROVIDER and its settings."""
     return _gateway(config["PAYMENT_PROVIDER"], config["BASE_URL"],

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.contacts.services import refresh_stages
 from marketplace.contacts.webhooks import deliver_webhooks
+from marketplace.inventory.client_caps import forget_ended_hold_clients
 from marketplace.inventory.services import close_ended_releases, sweep_expired_holds
 from marketplace.mail.mailer import deliver_emails
 from marketplace.orders.confirmation import cancel_abandoned_orders
@@ -54,6 +55,11 @@ class Job:
 def sweep_holds(ctx: JobContext, now: datetime) -> int:
     with Session(ctx.engine) as session:
         return sweep_expired_holds(session, now)
+
+
+def forget_hold_clients(ctx: JobContext, now: datetime) -> int:
+    with Session(ctx.engine) as session:
+        return forget_ended_hold_clients(session)
 
 
 def close_releases(ctx: JobContext, now: datetime) -> int:
@@ -115,6 +121,7 @@ def _then_send(ctx: JobContext, now: datetime, queued: int) -> int:
 
 JOBS: tuple[Job, ...] = (
     Job("sweep_holds", sweep_holds, every=timedelta(minutes=1)),
+    Job("forget_hold_clients", forget_hold_clients, every=timedelta(hours=1)),
     Job("cancel_unpaid_orders", cancel_unpaid_orders, every=timedelta(minutes=10)),
     Job("close_releases", close_releases, every=timedelta(minutes=1)),
     Job("alert_watches", alert_watches, every=timedelta(minutes=5)),

@@ -14,8 +14,6 @@ from urllib.parse import parse_qs, urlencode
 
 from flask import Request, Response, current_app
 
-from marketplace.catalog.geocoding import Geocoder, NominatimGeocoder, OfflineGeocoder
-
 COOKIE = "where"
 COOKIE_MAX_AGE = 30 * 24 * 3600
 PRECISION = 3  # decimals of a degree: ~110 m
@@ -68,18 +66,3 @@ def remember_location(response: Response, location: Location | None) -> Response
     response.set_cookie(COOKIE, value, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True,
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
-
-
-def storefront_geocoder() -> Geocoder:
-    """The app's GEOCODER if set (tests inject a fake), offline in tests, else Nominatim."""
-    configured = current_app.config.get("GEOCODER")
-    if configured is not None:
-        return configured
-    if current_app.testing:
-        return OfflineGeocoder()  # tests never reach the network
-    geocoder = current_app.extensions.get("kiosque_geocoder")
-    if geocoder is None:
-        # Shared with the venue portal: one rate limiter per process for Nominatim.
-        agent = f"Kiosque ({current_app.config['BASE_URL']})"
-        geocoder = current_app.extensions["kiosque_geocoder"] = NominatimGeocoder(agent)
-    return geocoder

@@ -10,7 +10,7 @@ from flask_babel import format_datetime, format_time, gettext, ngettext
 from marketplace.catalog.geo import haversine_km
 from marketplace.catalog.offers import OfferDetail
 from marketplace.catalog.queries import get_offer
-from marketplace.errors import Conflict, DomainError, NotFound
+from marketplace.errors import Conflict, DomainError, NotFound, RateLimited
 from marketplace.extensions import db
 from marketplace.pricing import drop_count, upcoming_schedule
 from marketplace.storefront.chart import PriceClock, price_clock
@@ -41,6 +41,9 @@ def hold_refusal(offer_id: int, error: DomainError, quantity: int | None,
     """The offer page again, saying in the spectator's language why no seats were held."""
     now = utcnow()
     status = 409 if isinstance(error, Conflict) else 422
+    headers = {}
+    if isinstance(error, RateLimited):
+        status, headers = 429, {"Retry-After": str(error.retry_after)}
     try:
         context = offer_context(offer_id, location, now)
     except NotFound:
@@ -49,7 +52,7 @@ def hold_refusal(offer_id: int, error: DomainError, quantity: int | None,
                                message=gettext("Sales for this offer are closed.")), 409
     context.update(error=_refusal(error, context["offer"], quantity),
                    quantity=quantity if quantity in context["quantities"] else 1)
-    return render_template("storefront/offer.html", **context), status
+    return render_template("storefront/offer.html", **context), status, headers
 
 
 def _refusal(error: DomainError, offer: OfferDetail, quantity: int | None) -> str:
@@ -63,6 +66,14 @@ def _refusal(error: DomainError, offer: OfferDetail, quantity: int | None) -> st
                         "Only %(num)d seats are left: choose fewer.", left)
     if error.code == "sales_closed":
         return gettext("Sales for this offer are closed.")
+    if error.code == "too_many_seats_held" and getattr(error, "scope", "") == "browser":
+        return gettext("You already have seats set aside that are not paid for: at most "
+                       "%(cap)d at once. Finish or cancel a purchase in progress, or try "
+                       "again in a few minutes.", cap=error.cap)
+    if error.code == "too_many_seats_held":
+        return gettext("Many seats are already set aside from your connection (a shared "
+                       "network?): at most %(cap)d at once. Try again in a few minutes.",
+                       cap=error.cap)
     if error.field == "quantity":
         return gettext("Choose between 1 and %(max)d seats.",
                        max=max(1, min(offer.max_per_order, left)))

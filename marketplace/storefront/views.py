@@ -16,9 +16,9 @@ from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from marketplace.catalog.carousel import discover, reuse_seconds
-from marketplace.catalog.places import PlaceNotFound, find_place
+from marketplace.catalog.places import PlaceLookupUnavailable, PlaceNotFound, find_place
 from marketplace.catalog.queries import find_offers, venue_pins
-from marketplace.errors import Conflict, ValidationFailed
+from marketplace.errors import Conflict, RateLimited, ValidationFailed
 from marketplace.extensions import db, htmx
 from marketplace.inventory.services import place_hold
 from marketplace.storefront.compression import compress_response
@@ -40,11 +40,11 @@ from marketplace.storefront.location import (
     location_from,
     read_location,
     remember_location,
-    storefront_geocoder,
 )
 from marketplace.storefront.offer_page import hold_refusal, offer_context
 from marketplace.timeutil import utcnow
-from marketplace.web.rate_limits import hold_limit
+from marketplace.web.geocoder import spectator_geocoder
+from marketplace.web.rate_limits import hold_client, hold_limit
 from marketplace.web.templating import render_page_or_fragment, wants_fragment
 
 bp = Blueprint("storefront", __name__)
@@ -81,8 +81,9 @@ def hold_seats(offer_id: int):
     quantity = request.form.get("quantity", type=int)
     try:
         hold = place_hold(db.session, offer_id, quantity, utcnow(),
-                          current_app.config["HOLD_TTL_SECONDS"])
-    except (Conflict, ValidationFailed) as error:
+                          current_app.config["HOLD_TTL_SECONDS"],
+                          hold_client(remember_browser=True))
+    except (Conflict, RateLimited, ValidationFailed) as error:
         return hold_refusal(offer_id, error, quantity, read_location(request))
     # The checkout page lives at this address (marketplace.checkout).
     return redirect(f"{request.script_root}/checkout/{hold.id}", code=303)
@@ -136,17 +137,29 @@ def _move(args: MultiDict):
         return remember_location(back, located) if located else back
     near = args.get("near", "")
     try:
-        place = find_place(db.session, storefront_geocoder(), near, utcnow())
-        db.session.commit()  # the geocoder's answer, kept for next time
-    except PlaceNotFound:
-        db.session.rollback()
-        location = read_location(request)
-        message = (gettext("Type a town or a postcode.") if not near.strip()
-                   else gettext("We could not find “%(place)s”. Try a postcode or a town of "
-                                "the region.", place=near.strip()))
-        return _offers_page(location, Filters.from_args(args, located=location is not None),
-                            near=near, place_error=message, status=422)
+        place = find_place(db.session, spectator_geocoder(), near, utcnow())
+    except (PlaceNotFound, PlaceLookupUnavailable) as error:
+        return _place_refused(args, near, error)
     return remember_location(back, Location(place.lat, place.lng, place.label))
+
+
+def _place_refused(args: MultiDict, near: str, error: Exception):
+    """The list again (where the spectator was), saying why the place was not taken."""
+    location = read_location(request)
+    status, headers = 422, {}
+    if not near.strip():
+        message = gettext("Type a town or a postcode.")
+    elif isinstance(error, PlaceLookupUnavailable):  # busy, slow or down: answered at once
+        status, headers = 503, {"Retry-After": str(error.retry_after)}
+        message = gettext("We cannot look up “%(place)s” right now: type a postcode or a "
+                          "town of the region, or try again in a moment.", place=near.strip())
+    else:
+        message = gettext("We could not find “%(place)s”. Try a postcode or a town of "
+                          "the region.", place=near.strip())
+    response = _offers_page(location, Filters.from_args(args, located=location is not None),
+                            near=near, place_error=message, status=status)
+    response.headers.update(headers)
+    return response
 
 
 @bp.app_template_global()

@@ -128,6 +128,7 @@ def test_the_waiting_page_shows_the_tickets_as_soon_as_the_payment_is_confirmed(
     phone.goto(f"{live_server}/orders/{order['order_id']}?token={order['order_token']}")
     assert phone.get_by_role("heading", name="En attente de votre paiement").is_visible()
     # The provider confirms behind the buyer's back (a webhook, here the demo endpoint).
-    assert api.post(f"{live_server}/api/v1/payments/demo/{order['order_id']}/succeed").ok
+    assert api.post(f"{live_server}/api/v1/payments/demo/{order['order_id']}/succeed",
+                    params={"token": order["order_token"]}).ok
     phone.get_by_text("Payé. Bon spectacle !").wait_for(timeout=8000)
     assert phone.locator(".ticket").count() == 1

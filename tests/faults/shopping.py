@@ -85,10 +85,11 @@ class Buyer:
             hold_id = self._hold()
             if hold_id is None:
                 continue
-            order_id = self._checkout(hold_id, f"{self.name}.{n}@example.org")
-            if order_id is None:
+            checked_out = self._checkout(hold_id, f"{self.name}.{n}@example.org")
+            if checked_out is None:
                 continue  # the hold (or its order) is lost to us: start again
-            if self._confirm(order_id):
+            order_id, token = checked_out
+            if self._confirm(order_id, token):
                 return order_id
         return None
 
@@ -110,23 +111,23 @@ class Buyer:
             return None
         return answer["hold_id"]
 
-    def _checkout(self, hold_id: str, email: str) -> str | None:
+    def _checkout(self, hold_id: str, email: str) -> tuple[str, str] | None:
         for _ in range(self.patience):
             status, answer = self._step(
                 "checkout", f"{self.base}/api/v1/holds/{hold_id}/checkout",
                 {"email": email, "name": self.name, "postcode": "13001",
                  "marketing_consent": False})
             if status == 201:
-                return answer["order_id"]
+                return answer["order_id"], answer["order_token"]
             if status not in (0, 503):
                 return None  # e.g. hold_expired: hold again
             _back_off(status)
         return None
 
-    def _confirm(self, order_id: str) -> bool:
+    def _confirm(self, order_id: str, token: str) -> bool:
         for _ in range(self.patience):
             status, answer = self._step(
-                "confirm", f"{self.base}/api/v1/payments/demo/{order_id}/succeed")
+                "confirm", f"{self.base}/api/v1/payments/demo/{order_id}/succeed?token={token}")
             if status == 200 and answer and answer.get("status") == "paid":
                 with self.ledger.lock:
                     self.ledger.confirmed[order_id] = self.quantity

@@ -10,11 +10,11 @@ from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 from marketplace.outbound import policy_from_config
 from marketplace.timeutil import utcnow
+from marketplace.web.geocoder import staff_geocoder
 from venues_portal.access import venue_page
 from venues_portal.blueprint import bp
 from venues_portal.forms import show_error
 from venues_portal.forms.venue import ProfileForm
-from venues_portal.geocoder import portal_geocoder
 from venues_portal.operations.profile import (
     LOCATED,
     MOVED_BY_HAND,
@@ -31,7 +31,7 @@ def profile(venue):
         fields = {name: field.data for name, field in form._fields.items()}
         try:
             saved = update_venue_profile(db.session, venue, actor=current_user, fields=fields,
-                                         geocoder=portal_geocoder(), now=utcnow(),
+                                         geocoder=staff_geocoder(), now=utcnow(),
                                          webhook_policy=policy_from_config(current_app.config))
         except ValidationFailed as error:
             show_error(form, error)

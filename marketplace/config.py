@@ -74,16 +74,13 @@ def config_from_env(instance_path: Path, env: dict[str, str] | None = None) -> d
         "MAX_HELD_SEATS_PER_BROWSER": int(env.get("MAX_HELD_SEATS_PER_BROWSER") or 12),
         "MAX_HELD_SEATS_PER_IP": int(env.get("MAX_HELD_SEATS_PER_IP") or 24),
         "BASE_URL": (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
-<<<<<<< HEAD
         # Rule 9: venue webhooks go only to public https addresses. ALLOW_PRIVATE (development,
         # tests with a local receiver) also allows plain http; ALLOW_HTTP alone allows http
         # to public addresses.
         "WEBHOOK_ALLOW_PRIVATE": _flag(env.get("WEBHOOK_ALLOW_PRIVATE"), False),
         "WEBHOOK_ALLOW_HTTP": _flag(env.get("WEBHOOK_ALLOW_HTTP"), False),
-=======
         # Reverse proxies in front of the app whose X-Forwarded-* headers are believed.
         "TRUSTED_PROXY_HOPS": _count(env.get("TRUSTED_PROXY_HOPS"), "TRUSTED_PROXY_HOPS"),
->>>>>>> h-abuse
         "PLATFORM_COMMISSION_PERCENT": int(env.get("PLATFORM_COMMISSION_PERCENT") or 8),
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",

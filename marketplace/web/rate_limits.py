@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import current_app
 
 from marketplace.extensions import limiter
+from marketplace.mail.caps import RecipientCap
 
 # A person buying tickets needs a few holds and one or two checkouts a minute.
 DEFAULT_HOLD_LIMIT = "20 per minute;100 per hour"
@@ -20,3 +21,8 @@ hold_limit = limiter.shared_limit(
 checkout_limit = limiter.shared_limit(
     lambda: current_app.config.get("RATELIMIT_CHECKOUT", DEFAULT_CHECKOUT_LIMIT),
     scope="checkout")
+
+
+def per_recipient(cap: RecipientCap) -> RecipientCap | None:
+    """`cap` (marketplace.mail.caps), or None when per-client caps are off (benchmarks)."""
+    return cap if current_app.config["RATELIMIT_ENABLED"] else None

@@ -201,6 +201,7 @@ def test_every_public_page_links_the_privacy_pages(db, client, now):
         page = client.get(path).get_data(as_text=True)
         footer = page[page.index('<footer'):]
         assert 'href="/confidentialite"' in footer and 'href="/mes-donnees"' in footer, path
+        assert "Confidentialité" in footer and "Mes données" in footer
 
 
 def test_the_checkout_page_and_the_buyers_emails_link_them_too(app, db, client, now):
@@ -219,3 +220,4 @@ def test_the_checkout_page_and_the_buyers_emails_link_them_too(app, db, client, 
     for body in (confirmation.body_text, confirmation.body_html):
         assert "http://kiosque.test/confidentialite" in body
         assert "http://kiosque.test/mes-donnees" in body
+        assert "Ce que deviennent vos données" in body  # the buyer's language (French)

@@ -2,7 +2,7 @@
 
 from marketplace.accounts.models import ApiToken, Membership, User
 from marketplace.catalog.models import DISCIPLINES, GeocodedPlace, Performance, Show, Venue
-from marketplace.contacts.models import Contact
+from marketplace.contacts.models import Contact, DataLink, WebhookDelivery
 from marketplace.feedback.models import Feedback
 from marketplace.inventory.models import Hold, Release
 from marketplace.mail.models import JobRun, OutboundEmail
@@ -13,6 +13,7 @@ __all__ = [
     "DISCIPLINES",
     "ApiToken",
     "Contact",
+    "DataLink",
     "Feedback",
     "GeocodedPlace",
     "Hold",
@@ -30,4 +31,5 @@ __all__ = [
     "Venue",
     "Watch",
     "WatchAlert",
+    "WebhookDelivery",
 ]

@@ -96,6 +96,7 @@ ACCESS: dict[str, tuple] = {
     "privacy.erase_all": (401, 401, 401, 401, 401, 401),
     "privacy.policy": (200, 200, 200, 200, 200, 200),
     "privacy.show": (401, 401, 401, 401, 401, 401),
+    "privacy.stop_watch": (401, 401, 401, 401, 401, 401),
     "privacy.withdraw": (401, 401, 401, 401, 401, 401),
     "static": (200, 200, 200, 200, 200, 200),
     "storefront.hold_seats": (303, 303, 303, 303, 303, 409),  # idem
@@ -203,7 +204,7 @@ def world(app: Flask, db, now) -> World:
         "release_id": release.id, "offer_id": release.id, "show_id": performance.show_id,
         "membership_id": box_office.id, "user_id": colleague.id, "order_id": order.id,
         "hold_id": hold.id, "code": order.tickets[0].code, "table": "uptake",
-        "filename": "css/kiosque.css", "token": "not-a-token",
+        "filename": "css/kiosque.css", "token": "not-a-token", "watch_id": 1,
         "contact_id": db.session.scalar(select(Contact.id).where(Contact.venue_id == a.id)),
         "delivery_id": db.session.scalar(select(WebhookDelivery.id)),
         "token_id": db.session.scalar(select(ApiToken.id).where(ApiToken.venue_id == a.id)),

@@ -7,8 +7,9 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from marketplace.api.order_schemas import TOKEN_PATTERN
-from marketplace.contacts.rights import data_about, email_from_token, erase
+from marketplace.contacts.rights import data_about, email_for_link, erase
 from marketplace.extensions import db
+from marketplace.orders.access import order_links
 from marketplace.timeutil import utcnow
 
 blp = Blueprint("me", __name__, description="A spectator's own data")
@@ -25,8 +26,13 @@ class MyDataSchema(ma.Schema):
     email = ma.fields.String()
     venues = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "one entry per venue holding a contact for this e-mail"})
-    orders = ma.fields.List(ma.fields.Dict())
-    watches = ma.fields.List(ma.fields.Dict())
+    orders = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "each with `tickets_url`, the link to its tickets"})
+    watches = ma.fields.List(ma.fields.Dict(), metadata={"description": "alerts, any status"})
+    emails = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "the e-mails sent to this address (subject, date), newest first"})
+    data_links = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "the links to this page still valid"})
 
 
 @blp.get("/me/data")
@@ -34,15 +40,16 @@ class MyDataSchema(ma.Schema):
 @blp.response(200, MyDataSchema)
 def get_my_data(query: dict):
     """Everything held about the e-mail the token was issued for."""
-    email = email_from_token(current_app.config["SECRET_KEY"], query["token"], utcnow())
-    return data_about(db.session, email)
+    now = utcnow()
+    email = email_for_link(db.session, query["token"], now)
+    return data_about(db.session, email, now, order_links(current_app.config))
 
 
 @blp.delete("/me/data")
 @blp.arguments(TokenSchema, location="query")
 @blp.response(204)
 def delete_my_data(query: dict):
-    """Anonymise every personal field about that e-mail; the accounting stays."""
+    """Erase every personal field about that e-mail; the accounting stays, the venues that
+    held it are told (`contact.erased`), and the token stops working."""
     now = utcnow()
-    erase(db.session, email_from_token(current_app.config["SECRET_KEY"], query["token"], now),
-          now)
+    erase(db.session, email_for_link(db.session, query["token"], now), now)

@@ -111,3 +111,19 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DataLink(Base):
+    """A "Mes données" link asked for by an e-mail address: its token, hashed, until it expires.
+
+    The link carries only the random token; the address it opens stays here. An erasure
+    deletes the address's links, so the link that asked for it stops working at once.
+    """
+
+    __tablename__ = "data_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,33 +1,48 @@
-"""A spectator's rights over what is held about them: see it, withdraw consent, erase it.
+"""A spectator's rights over what is held about them: see it, withdraw consent, stop an
+alert, erase it.
 
-A spectator has no account: they prove they own an e-mail address by opening a signed,
-expiring link sent to it. Erasure anonymises personal fields everywhere and keeps the
-accounting (orders keep their amounts, seats and dates; contacts keep their counts).
+A spectator has no account: they prove they own an e-mail address by opening a link sent
+to it. The link carries only a random token, nothing readable; the address it opens is
+stored against the token's SHA-256 (`data_links`) for 48 hours. An erasure deletes the
+address's links, so the link that asked for it stops working at once. Erasure itself
+(every table, every venue told) is marketplace.contacts.erasure.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import String, cast, delete, func, literal, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Performance, Show, Venue
-from marketplace.contacts.models import Contact
+from marketplace.contacts.erasure import erase_person, orders_of
+from marketplace.contacts.models import Contact, DataLink
 from marketplace.contacts.services import normalise_email
 from marketplace.contacts.webhooks import contact_payload, queue_webhook
 from marketplace.errors import DomainError, NotFound
+from marketplace.feedback.models import Feedback
 from marketplace.inventory.models import Release
+from marketplace.mail.caps import RecipientCap, recipient_capped
+from marketplace.mail.mailer import queue_email
 from marketplace.mail.models import OutboundEmail
+from marketplace.orders.access import OrderLinks
 from marketplace.orders.models import Order
 from marketplace.watches.models import Watch
+from marketplace.watches.services import unsubscribe
 
 LINK_VALIDITY = timedelta(hours=48)
+LINK_KIND = "my-data-link"
+# Anyone can ask for a link to any address: at most three a day reach one mailbox.
+LINK_CAP = RecipientCap(kind=LINK_KIND, limit=3)
 # An erased contact's e-mail becomes "erased-<tag>-<id>@invalid" (SQL LIKE pattern).
 ERASED_EMAIL_PATTERN = "erased-%@invalid"
-_SALT = "kiosque-my-data"
+TOKEN_MAX_LENGTH = 200
+EMAILS_LISTED = 100
 
 
 class InvalidDataLink(DomainError):
@@ -36,61 +51,88 @@ class InvalidDataLink(DomainError):
     message = "This link is not valid any more (it expired, or it was altered). Ask for a new one."
 
 
-def data_token(secret: str, email: str, now: datetime) -> str:
-    """The token of a "Mes données" link for `email`, issued `now`."""
-    payload = {"e": normalise_email(email), "t": int(now.timestamp())}
-    return URLSafeSerializer(secret, salt=_SALT).dumps(payload)
+@dataclass(frozen=True)
+class IssuedLink:
+    token: str  # only ever in the e-mail; the database keeps its SHA-256
+    link_id: int
 
 
-def email_from_token(secret: str, token: object, now: datetime) -> str:
-    """The e-mail a valid, unexpired token was issued for; InvalidDataLink otherwise."""
-    if not isinstance(token, str) or not 0 < len(token) <= 500:
+@dataclass(frozen=True)
+class LinkEmail:
+    subject: str
+    body_text: str
+
+
+def issue_data_link(session: Session, email: str, now: datetime) -> IssuedLink:
+    """A new "Mes données" link for `email`, valid LINK_VALIDITY from `now`; flushes only."""
+    session.execute(delete(DataLink).where(DataLink.expires_at <= now)
+                    .execution_options(synchronize_session=False))  # lapsed links: forgotten
+    token = secrets.token_urlsafe(32)
+    link = DataLink(token_hash=_hash(token), email=normalise_email(email), created_at=now,
+                    expires_at=now + LINK_VALIDITY)
+    session.add(link)
+    session.flush()
+    return IssuedLink(token, link.id)
+
+
+def email_for_link(session: Session, token: object, now: datetime) -> str:
+    """The address a live link was issued for; InvalidDataLink if unknown, lapsed or erased."""
+    if not isinstance(token, str) or not 0 < len(token) <= TOKEN_MAX_LENGTH:
         raise InvalidDataLink
-    try:
-        payload = URLSafeSerializer(secret, salt=_SALT).loads(token)
-    except BadSignature:
-        raise InvalidDataLink from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("e"), str) \
-            or not isinstance(payload.get("t"), int):
+    email = session.scalar(select(DataLink.email).where(DataLink.token_hash == _hash(token),
+                                                        DataLink.expires_at > now))
+    if email is None:
         raise InvalidDataLink
-    issued = datetime.fromtimestamp(payload["t"], tz=now.tzinfo)
-    if not issued - timedelta(minutes=5) <= now <= issued + LINK_VALIDITY:
-        raise InvalidDataLink
-    return payload["e"]
+    return email
 
 
-def data_about(session: Session, email: str) -> dict:
-    """Everything held about `email`, venue by venue: contact entries, orders, watches."""
+def send_data_link(session: Session, email: str, now: datetime, *,
+                   compose: Callable[[str], LinkEmail],
+                   cap: RecipientCap | None = LINK_CAP) -> bool:
+    """E-mail a new link to `email` (`compose(token)` writes the e-mail); commits.
+
+    False, with nothing recorded, when the address already had its share of links
+    (`cap`; None when per-client caps are off)."""
+    address = normalise_email(email)
+    if cap is not None and recipient_capped(session, cap, address, now):
+        session.rollback()
+        return False
+    link = issue_data_link(session, address, now)
+    message = compose(link.token)
+    queue_email(session, dedup_key=f"{LINK_KIND}:{link.link_id}", to=address,
+                subject=message.subject, body_text=message.body_text, now=now)
+    session.commit()
+    return True
+
+
+def data_about(session: Session, email: str, now: datetime, links: OrderLinks) -> dict:
+    """Everything held about `email`: venues' contact entries, orders (with the link to
+    their tickets), alerts, the e-mails sent to it and the data links it asked for."""
     email = normalise_email(email)
     contacts = session.execute(
         select(Contact, Venue.slug, Venue.name).join(Venue, Venue.id == Contact.venue_id)
         .where(Contact.email == email).order_by(Venue.name)
     ).all()
-    orders = session.execute(
-        select(Order, Show.title, Performance.starts_at, Venue.name)
-        .join(Release, Release.id == Order.release_id)
-        .join(Performance, Performance.id == Release.performance_id)
-        .join(Show, Show.id == Performance.show_id)
-        .join(Venue, Venue.id == Order.venue_id)
-        .where(_orders_of(email)).order_by(Order.created_at)
-    ).all()
-    watches = session.scalars(select(Watch).where(Watch.email == email)).all()
     return {
         "email": email,
         "venues": [{
             "venue": {"slug": slug, "name": name},
             **contact_payload(contact)["contact"],
         } for contact, slug, name in contacts],
-        "orders": [{
-            "order_id": order.id, "venue": venue_name, "show": title,
-            "starts_at": starts_at.isoformat(), "status": order.status,
-            "quantity": order.quantity, "total_cents": order.total_cents,
-            "name": order.buyer_name, "postcode": order.buyer_postcode,
-            "birth_year": order.buyer_birth_year, "marketing_consent": order.marketing_consent,
-            "created_at": order.created_at.isoformat(),
-        } for order, title, starts_at, venue_name in orders],
-        "watches": [{"id": w.id, "created_at": w.created_at.isoformat(),
-                     "expires_at": w.expires_at.isoformat()} for w in watches],
+        "orders": _orders(session, email, links),
+        "watches": _watches(session, email, now),
+        "emails": [{"subject": subject, "created_at": created_at.isoformat(), "status": status}
+                   for subject, created_at, status in session.execute(
+                       select(OutboundEmail.subject, OutboundEmail.created_at,
+                              OutboundEmail.status)
+                       .where(OutboundEmail.to_address == email)
+                       .order_by(OutboundEmail.created_at.desc(), OutboundEmail.id.desc())
+                       .limit(EMAILS_LISTED))],
+        "data_links": [{"created_at": created.isoformat(), "expires_at": expires.isoformat()}
+                       for created, expires in session.execute(
+                           select(DataLink.created_at, DataLink.expires_at)
+                           .where(DataLink.email == email, DataLink.expires_at > now)
+                           .order_by(DataLink.created_at))],
     }
 
 
@@ -111,34 +153,72 @@ def withdraw_consent(session: Session, email: str, venue_slug: str, now: datetim
     session.commit()
 
 
-def erase(session: Session, email: str, now: datetime) -> dict:
-    """Anonymise every personal field about `email`; keep the accounting. Commits."""
-    email = normalise_email(email)
-    orders = session.execute(
-        update(Order).where(_orders_of(email))
-        .values(buyer_email=None, buyer_name=None, buyer_postcode=None, buyer_birth_year=None,
-                anonymised_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    tag = hashlib.sha256(email.encode()).hexdigest()[:12]
-    contacts = session.execute(
-        update(Contact).where(Contact.email == email)
-        .values(email=literal(f"erased-{tag}-") + cast(Contact.id, String) + "@invalid",
-                name="", postcode="", birth_year=None, marketing_consent=False,
-                consent_text=None, notes="", search_text="", updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    watches = session.execute(delete(Watch).where(Watch.email == email)).rowcount
-    session.execute(
-        update(OutboundEmail).where(OutboundEmail.to_address == email)
-        .values(to_address="erased@invalid", body_text="(erased)", body_html=None,
-                subject="(erased)")
-        .execution_options(synchronize_session=False)
-    )
+def stop_alert(session: Session, email: str, watch_id: int, now: datetime) -> None:
+    """End one of `email`'s alerts (again is fine); commits. NotFound if it is not theirs."""
+    watch = session.get(Watch, watch_id)
+    if watch is None or watch.email != normalise_email(email):
+        raise NotFound("You have no such alert.", code="unknown_alert")
+    unsubscribe(session, watch, now)
+
+
+def erase(session: Session, email: str, now: datetime) -> dict[str, int]:
+    """Erase every personal detail about `email`, keep the accounting, tell the venues;
+    commits. Returns how many rows changed, by table."""
+    counts = erase_person(session, normalise_email(email), now)
     session.commit()
-    return {"contacts": contacts, "orders": orders, "watches": watches}
+    return counts
 
 
-def _orders_of(email: str):
-    """Orders bought with `email`, whatever case or spaces it was typed with."""
-    return func.lower(func.trim(Order.buyer_email)) == email
+def _orders(session: Session, email: str, links: OrderLinks) -> list[dict]:
+    rows = session.execute(
+        select(Order, Show.title, Performance.starts_at, Venue.name, Feedback)
+        .join(Release, Release.id == Order.release_id)
+        .join(Performance, Performance.id == Release.performance_id)
+        .join(Show, Show.id == Performance.show_id)
+        .join(Venue, Venue.id == Order.venue_id)
+        .outerjoin(Feedback, Feedback.order_id == Order.id)
+        .where(orders_of(email)).order_by(Order.created_at)
+    ).all()
+    return [{
+        "order_id": order.id, "venue": venue_name, "show": title,
+        "starts_at": starts_at.isoformat(), "status": order.status,
+        "quantity": order.quantity, "total_cents": order.total_cents,
+        "name": order.buyer_name, "postcode": order.buyer_postcode,
+        "birth_year": order.buyer_birth_year, "marketing_consent": order.marketing_consent,
+        "created_at": order.created_at.isoformat(),
+        "tickets_url": links.order_url(order.id),
+        "feedback": {"rating": feedback.rating, "comment": feedback.comment}
+        if feedback else None,
+    } for order, title, starts_at, venue_name, feedback in rows]
+
+
+def _watches(session: Session, email: str, now: datetime) -> list[dict]:
+    rows = session.execute(
+        select(Watch, Venue.name, Show.title)
+        .outerjoin(Venue, Venue.id == Watch.venue_id)
+        .outerjoin(Show, Show.id == Watch.show_id)
+        .where(Watch.email == email).order_by(Watch.created_at)
+    ).all()
+    return [{
+        "id": watch.id, "status": _watch_status(watch, now),
+        "show": show_title, "venue": venue_name, "place": watch.place_label,
+        "radius_km": watch.radius_km, "discipline": watch.discipline,
+        "max_price_cents": watch.max_price_cents, "when": watch.when_filter,
+        "created_at": watch.created_at.isoformat(),
+        "confirmed_at": watch.confirmed_at.isoformat() if watch.confirmed_at else None,
+        "expires_at": watch.expires_at.isoformat(),
+        "last_alerted_at": watch.last_alerted_at.isoformat() if watch.last_alerted_at
+        else None,
+    } for watch, venue_name, show_title in rows]
+
+
+def _watch_status(watch: Watch, now: datetime) -> str:
+    if watch.unsubscribed_at is not None:
+        return "stopped"
+    if watch.expires_at <= now:
+        return "expired"
+    return "active" if watch.confirmed_at is not None else "unconfirmed"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -6,6 +6,11 @@ signed with HMAC-SHA256 over "<timestamp>.<body>" with the venue's secret, sent 
 `X-Kiosque-Signature: t=<timestamp>,v1=<hex digest>` (the receiver recomputes it and
 rejects old timestamps, which defeats replays). Every call goes through
 marketplace.outbound (DESIGN.md rule 9): never into a private network, no redirection.
+
+When a spectator erases their details, the log forgets them too (`forget_in_log`): what
+was sent about them keeps only its accounting, cannot be sent again, and each venue that
+held them gets a `contact.erased` event naming the contact by its id and by the SHA-256
+of its address, never by the address itself.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from sqlalchemy.orm import Session
 from marketplace.catalog.models import Venue
 from marketplace.contacts.models import Contact, WebhookDelivery
 from marketplace.db import insert_once
+from marketplace.errors import Conflict
 from marketplace.outbound import OutboundPolicy, post
 
 if TYPE_CHECKING:
@@ -50,7 +56,8 @@ def contact_payload(contact: Contact, *, order: Order | None = None) -> dict:
     """What a venue's system receives about one of its contacts."""
     payload = {
         "contact": {
-            "email": contact.email, "name": contact.name, "postcode": contact.postcode,
+            "id": contact.id, "email": contact.email, "name": contact.name,
+            "postcode": contact.postcode,
             "birth_year": contact.birth_year, "source": contact.source, "stage": contact.stage,
             "purchases": contact.purchases, "amount_cents": contact.amount_cents,
             "disciplines": contact.disciplines or [],
@@ -100,7 +107,15 @@ def deliver_webhooks(engine: Engine, now: datetime, keys: list[str] | None = Non
 
 
 def resend(session: Session, venue: Venue, delivery_id: int, now: datetime) -> bool:
-    """Put one of the venue's deliveries back in line for an immediate try (portal button)."""
+    """Put one of the venue's deliveries back in line for an immediate try (portal button).
+
+    False when the venue has no such delivery; Conflict when it was about a spectator who
+    has since erased their details (what is left of it is not worth sending)."""
+    payload = session.scalar(select(WebhookDelivery.payload).where(
+        WebhookDelivery.id == delivery_id, WebhookDelivery.venue_id == venue.id))
+    if isinstance(payload, dict) and payload.get("erased"):
+        raise Conflict("This delivery was about a spectator who has since erased their "
+                       "details: it cannot be sent again.", code="erased_contact")
     result = session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.id == delivery_id, WebhookDelivery.venue_id == venue.id)
@@ -111,6 +126,40 @@ def resend(session: Session, venue: Venue, delivery_id: int, now: datetime) -> b
     if result is not None:
         session.info.setdefault(PENDING_IDS, []).append(result.dedup_key)
     return result is not None
+
+
+def queue_erased_event(session: Session, venue: Venue, contact_id: int, email: str,
+                       now: datetime) -> bool:
+    """Tell the venue's system that its contact `contact_id` was erased (once per contact)."""
+    return queue_webhook(session, venue, event="contact.erased",
+                         dedup_key=f"contact.erased:{contact_id}", now=now, payload={
+                             "contact": {"id": contact_id, "email_sha256": email_digest(email),
+                                         "erased": True},
+                             "erased_at": _iso(now)})
+
+
+def email_digest(email: str) -> str:
+    """How a `contact.erased` event names the address: the SHA-256 of it, trimmed, lower-cased."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def forget_in_log(session: Session, email: str, now: datetime) -> int:
+    """Strip the person of `email` from every delivery about them; return how many.
+
+    The deliveries keep their event, venue, order block and history; those not yet
+    delivered are given up, and none can be sent again (see `resend`).
+    """
+    about = WebhookDelivery.payload[("contact", "email")].as_string() == email
+    deliveries = session.scalars(select(WebhookDelivery).where(about)).all()
+    for delivery in deliveries:
+        contact = delivery.payload.get("contact") or {}
+        delivery.payload = {**delivery.payload, "erased": True, "erased_at": _iso(now),
+                            "contact": {"id": contact.get("id"), "erased": True}}
+        if delivery.status == "pending":
+            delivery.status = "failed"
+            delivery.last_error = "not sent: the spectator erased their details"
+    session.flush()
+    return len(deliveries)
 
 
 @dataclass(frozen=True)

@@ -40,12 +40,14 @@ def queue_confirmation(session: Session, order: Order, links: OrderLinks, now: d
         "order_confirmed", order.locale, **context, tickets=order.tickets,
         order_url=links.order_url(order.id), calendar_url=links.calendar_url(order.id),
         qr_urls={t.code: links.qr_url(t.code, "png") for t in order.tickets},
+        site_url=links.base_url,
     )
     return queue_email(session, dedup_key=f"order:{order.id}:confirmation", to=order.buyer_email,
                        subject=subject, body_text=text, body_html=html, now=now)
 
 
-def queue_refund_notice(session: Session, order: Order, reason: str, now: datetime) -> bool:
+def queue_refund_notice(session: Session, order: Order, reason: str, now: datetime,
+                        site_url: str | None = None) -> bool:
     """Tell the buyer their money is on its way back, and why; once per order."""
     context = _context(order)
     gettext = gettext_for(order.locale)
@@ -54,6 +56,7 @@ def queue_refund_notice(session: Session, order: Order, reason: str, now: dateti
     else:
         subject = gettext("Refund of your order for %(title)s")
     subject %= {"title": context["show"].title}
-    text, html = render_email("order_refunded", order.locale, **context, reason=reason)
+    text, html = render_email("order_refunded", order.locale, **context, reason=reason,
+                              site_url=site_url)
     return queue_email(session, dedup_key=f"order:{order.id}:refund", to=order.buyer_email,
                        subject=subject, body_text=text, body_html=html, now=now)

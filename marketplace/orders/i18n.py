@@ -26,6 +26,7 @@ _CATALOGUES = (
     _ROOT / "marketplace" / "checkout" / "translations",
     _ROOT / "marketplace" / "translations",
     _ROOT / "marketplace" / "watches" / "translations",
+    _ROOT / "marketplace" / "privacy" / "translations",  # e-mails' "your data" lines
 )
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"

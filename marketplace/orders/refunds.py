@@ -64,7 +64,7 @@ def refund_claimed_order(session: Session, order: Order, charge_reference: str |
                         provider=order.payment_provider, provider_reference=reference,
                         created_at=now))
     record_cancelled_order(session, order, now)  # out of the buyer's history at the venue
-    queue_refund_notice(session, order, reason, now)
+    queue_refund_notice(session, order, reason, now, site_url=gateway.base_url)
 
 
 def gateway_of(order: Order, gateway: PaymentGateway) -> PaymentGateway:

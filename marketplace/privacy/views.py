@@ -8,17 +8,20 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_babel import gettext as _
 
 from marketplace.contacts.rights import (
+    LINK_CAP,
+    LinkEmail,
     data_about,
-    data_token,
-    email_from_token,
+    email_for_link,
     erase,
+    send_data_link,
+    stop_alert,
     withdraw_consent,
 )
-from marketplace.contacts.services import normalise_email
 from marketplace.extensions import db, limiter
-from marketplace.mail.mailer import queue_email
+from marketplace.orders.access import order_links
 from marketplace.privacy.forms import ActionForm, AskLinkForm, EraseForm
 from marketplace.timeutil import utcnow
+from marketplace.web.rate_limits import per_recipient
 
 bp = Blueprint("privacy", __name__)
 
@@ -33,10 +36,17 @@ def _order_statuses() -> dict[str, str]:
             "refunded": _("refunded")}
 
 
+def _alert_statuses() -> dict[str, str]:
+    return {"active": _("on"), "unconfirmed": _("waiting for your confirmation"),
+            "stopped": _("stopped"), "expired": _("ended")}
+
+
 def _data_page(email: str, token: str, erase_form: EraseForm, status: int = 200):
-    return render_template("privacy/data.html", data=data_about(db.session, email), token=token,
+    data = data_about(db.session, email, utcnow(), order_links(current_app.config))
+    return render_template("privacy/data.html", data=data, token=token,
                            action=ActionForm(), erase_form=erase_form,
-                           order_statuses=_order_statuses()), status
+                           order_statuses=_order_statuses(),
+                           alert_statuses=_alert_statuses()), status
 
 
 @bp.get("/confidentialite")
@@ -49,32 +59,44 @@ def policy():
 def ask_link():
     form = AskLinkForm()
     if form.validate_on_submit():
-        _send_link(form.email.data)
-        # The same answer whether we know the address or not: nobody learns who bought.
+        send_data_link(db.session, form.email.data, utcnow(), compose=_link_email,
+                       cap=per_recipient(LINK_CAP))
+        # The same answer whether we know the address or not, and whether it had its
+        # share of links today: nobody learns who bought, or who asked.
         return render_template("privacy/link_sent.html", email=form.email.data)
     return render_template("privacy/ask_link.html", form=form), 422 if form.errors else 200
 
 
 @bp.get("/mes-donnees/<token>")
 def show(token: str):
-    email = email_from_token(current_app.config["SECRET_KEY"], token, utcnow())
+    email = email_for_link(db.session, token, utcnow())
     return _data_page(email, token, EraseForm())
 
 
 @bp.post("/mes-donnees/<token>/consentement/<venue_slug>")
 def withdraw(token: str, venue_slug: str):
     now = utcnow()
-    email = email_from_token(current_app.config["SECRET_KEY"], token, now)
+    email = email_for_link(db.session, token, now)
     if ActionForm().validate_on_submit():
         withdraw_consent(db.session, email, venue_slug, now)
         flash(_("Done: this venue will not send you its news any more."))
     return redirect(url_for("privacy.show", token=token), 303)
 
 
+@bp.post("/mes-donnees/<token>/alertes/<int:watch_id>/arreter")
+def stop_watch(token: str, watch_id: int):
+    now = utcnow()
+    email = email_for_link(db.session, token, now)
+    if ActionForm().validate_on_submit():
+        stop_alert(db.session, email, watch_id, now)
+        flash(_("Done: this alert is stopped."))
+    return redirect(url_for("privacy.show", token=token), 303)
+
+
 @bp.post("/mes-donnees/<token>/effacer")
 def erase_all(token: str):
     now = utcnow()
-    email = email_from_token(current_app.config["SECRET_KEY"], token, now)
+    email = email_for_link(db.session, token, now)
     form = EraseForm()
     if not form.validate_on_submit():
         return _data_page(email, token, form, 422)
@@ -82,14 +104,8 @@ def erase_all(token: str):
     return render_template("privacy/erased.html")
 
 
-def _send_link(email: str) -> None:
-    now = utcnow()
-    address = normalise_email(email)
-    token = data_token(current_app.config["SECRET_KEY"], address, now)
-    link = current_app.config["BASE_URL"] + url_for("privacy.show", token=token)
-    queue_email(
-        db.session, dedup_key=f"my-data-link:{address}:{int(now.timestamp())}", to=address,
-        subject=_("Kiosque: your data"),
-        body_text=render_template("privacy/email_link.txt", link=link),
-        now=now)
-    db.session.commit()
+def _link_email(token: str) -> LinkEmail:
+    base = current_app.config["BASE_URL"]
+    return LinkEmail(subject=_("Kiosque: your data"), body_text=render_template(
+        "privacy/email_link.txt", link=base + url_for("privacy.show", token=token),
+        policy_url=base + url_for("privacy.policy")))

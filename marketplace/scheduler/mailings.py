@@ -33,7 +33,7 @@ def queue_practical_emails(session: Session, links: MailLinks, now: datetime) ->
         _reachable_orders("practical:")
         .where(Performance.starts_at > now, Performance.starts_at <= now + PRACTICAL_BEFORE)
     ).unique().all()
-    queued = sum(_queue_practical(session, order, now) for order in orders)
+    queued = sum(_queue_practical(session, order, links, now) for order in orders)
     session.commit()
     return queued
 
@@ -74,14 +74,14 @@ def _context(order: Order) -> dict:
             "venue": performance.venue, "release": order.release}
 
 
-def _queue_practical(session: Session, order: Order, now: datetime) -> bool:
+def _queue_practical(session: Session, order: Order, links: MailLinks, now: datetime) -> bool:
     context = _context(order)
     gettext = gettext_for(order.locale)
     subject = gettext("Tonight: %(title)s at %(time)s, getting there") % {
         "title": context["show"].title,
         "time": paris_datetime(context["performance"].starts_at, order.locale, "HH:mm"),
     }
-    text, html = render_email("practical", order.locale, **context)
+    text, html = render_email("practical", order.locale, **context, site_url=links.base_url)
     return queue_email(session, dedup_key=f"practical:{order.id}", to=order.buyer_email,
                        subject=subject, body_text=text, body_html=html, now=now)
 
@@ -93,6 +93,7 @@ def _queue_aftershow(session: Session, order: Order, links: MailLinks, now: date
     text, html = render_email(
         "aftershow", order.locale, **context, feedback_url=links.feedback_url(order.id),
         rating_urls=[(n, links.feedback_url(order.id, n)) for n in range(1, 6)],
+        site_url=links.base_url,
     )
     return queue_email(session, dedup_key=f"aftershow:{order.id}", to=order.buyer_email,
                        subject=subject, body_text=text, body_html=html, now=now)

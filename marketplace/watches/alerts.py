@@ -51,7 +51,7 @@ def _queue_alert(session: Session, watch: Watch, offers: list, links: MailLinks,
     text, html = render_email(
         "watch_alert", watch.locale, watch=watch, offers=offers,
         offer_urls={o.release_id: links.offer_url(o.release_id) for o in offers},
-        unsubscribe_url=unsubscribe_url)
+        unsubscribe_url=unsubscribe_url, site_url=links.base_url)
     inserted = queue_email(session, dedup_key=f"watch-alert:{watch.id}:{to_paris(now).date()}",
                            to=watch.email, subject=subject, body_text=text, body_html=html,
                            unsubscribe_url=unsubscribe_url, now=now)

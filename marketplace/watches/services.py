@@ -16,6 +16,7 @@ from marketplace.catalog.models import DISCIPLINES, Performance
 from marketplace.catalog.queries import WHENS
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.inventory.models import Release
+from marketplace.mail.caps import RecipientCap, recipient_capped
 from marketplace.mail.mailer import queue_email
 from marketplace.orders.i18n import gettext_for, known_locale, render_email
 from marketplace.scheduler.links import MailLinks
@@ -26,12 +27,15 @@ WATCH_DAYS = 30
 MAX_RADIUS_KM = 200
 MAX_PRICE_EUROS = 1000
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+# Anyone can ask for an alert for any address: at most three confirmations a day reach it.
+CONFIRMATION_CAP = RecipientCap(kind="watch-confirm", limit=3)
 
 
 @dataclass(frozen=True)
 class NewWatch:
-    watch: Watch
-    token: str  # only ever in the confirmation e-mail; the database keeps its sha256
+    email: str
+    watch: Watch | None  # None when the address had its share of confirmations (the cap)
+    token: str | None  # only ever in the confirmation e-mail; the database keeps its sha256
 
 
 def hash_token(token: str) -> str:
@@ -39,9 +43,15 @@ def hash_token(token: str) -> str:
 
 
 def create_watch(session: Session, fields: dict, locale: str, links: MailLinks,
-                 now: datetime) -> NewWatch:
-    """Record a watch from a form's `fields` and send the confirmation e-mail; commits."""
+                 now: datetime, cap: RecipientCap | None = CONFIRMATION_CAP) -> NewWatch:
+    """Record a watch from a form's `fields` and send the confirmation e-mail; commits.
+
+    When the address already had `cap.limit` confirmations in the day, nothing is recorded
+    or sent (the caller answers as usual); `cap` None when per-client caps are off."""
     values = _checked(session, fields)
+    if cap is not None and recipient_capped(session, cap, values["email"], now):
+        session.rollback()
+        return NewWatch(values["email"], None, None)
     token = secrets.token_urlsafe(24)
     watch = Watch(**values, token_hash=hash_token(token), locale=known_locale(locale),
                   created_at=now, expires_at=now + timedelta(days=WATCH_DAYS))
@@ -50,12 +60,13 @@ def create_watch(session: Session, fields: dict, locale: str, links: MailLinks,
     gettext = gettext_for(watch.locale)
     text, html = render_email("watch_confirm", watch.locale, watch=watch,
                               confirm_url=links.confirm_url(token),
-                              unsubscribe_url=links.unsubscribe_url(watch.id), days=WATCH_DAYS)
+                              unsubscribe_url=links.unsubscribe_url(watch.id), days=WATCH_DAYS,
+                              site_url=links.base_url)
     queue_email(session, dedup_key=f"watch-confirm:{watch.id}", to=watch.email,
                 subject=gettext("Confirm your Kiosque alert"), body_text=text, body_html=html,
                 now=now)
     session.commit()
-    return NewWatch(watch, token)
+    return NewWatch(watch.email, watch, token)
 
 
 def confirm_watch(session: Session, token: str, now: datetime) -> Watch:

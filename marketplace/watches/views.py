@@ -11,11 +11,13 @@ from marketplace.extensions import csrf, db, limiter
 from marketplace.scheduler.links import mail_links
 from marketplace.timeutil import utcnow
 from marketplace.watches.services import (
+    CONFIRMATION_CAP,
     confirm_watch,
     create_watch,
     unsubscribe,
     watch_to_unsubscribe,
 )
+from marketplace.web.rate_limits import per_recipient
 
 bp = Blueprint("watches", __name__)
 
@@ -32,12 +34,14 @@ def create():
     """Record the watch, send the confirmation e-mail, then « check your mailbox » (303)."""
     try:
         created = create_watch(db.session, request.form.to_dict(), str(get_locale()),
-                               mail_links(current_app.config), utcnow())
+                               mail_links(current_app.config), utcnow(),
+                               cap=per_recipient(CONFIRMATION_CAP))
     except ValidationFailed as error:
         db.session.rollback()
         message = _messages().get(error.field, _("Something in the form is not right."))
         return render_template("watches/new.html", error=message, form=request.form), 422
-    return redirect(url_for("watches.check_inbox", email=created.watch.email), 303)
+    # Capped or not, the same answer: nobody learns how often an address was asked for.
+    return redirect(url_for("watches.check_inbox", email=created.email), 303)
 
 
 @bp.get("/alertes/envoyee")

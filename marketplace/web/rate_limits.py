@@ -15,6 +15,7 @@ from flask import current_app, request, session
 from marketplace.extensions import limiter
 from marketplace.inventory.client_caps import HoldClient
 from marketplace.inventory.client_caps import hold_client as client_of
+from marketplace.mail.caps import RecipientCap
 
 # A person buying tickets needs a few holds and one or two checkouts a minute.
 DEFAULT_HOLD_LIMIT = "20 per minute;100 per hour"
@@ -46,3 +47,7 @@ def hold_client(*, remember_browser: bool = False) -> HoldClient | None:
                      browser_id if isinstance(browser_id, str) else None,
                      max_seats_per_network=config["MAX_HELD_SEATS_PER_IP"],
                      max_seats_per_browser=config["MAX_HELD_SEATS_PER_BROWSER"])
+
+def per_recipient(cap: RecipientCap) -> RecipientCap | None:
+    """`cap` (marketplace.mail.caps), or None when per-client caps are off (benchmarks)."""
+    return cap if current_app.config["RATELIMIT_ENABLED"] else None

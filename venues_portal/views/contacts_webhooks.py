@@ -38,7 +38,8 @@ def delivery_status(status: str, attempts: int = 0) -> str:
 @bp.app_template_filter("webhook_event")
 def webhook_event(event: str) -> str:
     return {"contact.purchase": _("Purchase"), "contact.order_cancelled": _("Order cancelled"),
-            "contact.consent": _("Consent withdrawn"), "test": _("Test")}.get(event, event)
+            "contact.consent": _("Consent withdrawn"), "contact.erased": _("Contact erased"),
+            "test": _("Test")}.get(event, event)
 
 
 @bp.app_template_filter("delivery_problem")
@@ -74,9 +75,14 @@ def webhooks(venue):
 @venue_page("manage")
 def resend_webhook(venue, delivery_id: int):
     if ActionForm().validate_on_submit():
-        resend_delivery(db.session, venue, actor=current_user, delivery_id=delivery_id,
-                        now=utcnow())
-        flash(_("Sent again: its answer appears below in a moment."), "success")
+        try:
+            resend_delivery(db.session, venue, actor=current_user, delivery_id=delivery_id,
+                            now=utcnow())
+        except Conflict:
+            flash(_("This delivery was about a spectator who has since erased their details: "
+                    "it cannot be sent again."), "error")
+        else:
+            flash(_("Sent again: its answer appears below in a moment."), "success")
     return redirect(url_for(".webhooks", venue_slug=venue.slug))
 
 

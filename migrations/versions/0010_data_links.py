@@ -1,14 +1,14 @@
 """the "Mes données" links: an opaque token (hashed) stands for the address, until it expires
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0010'
-down_revision = '0007'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ from flask_babel import format_datetime, format_time, gettext, ngettext
 from marketplace.catalog.geo import haversine_km
 from marketplace.catalog.offers import OfferDetail
 from marketplace.catalog.queries import get_offer
-from marketplace.errors import Conflict, DomainError, NotFound
+from marketplace.errors import Busy, Conflict, DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.pricing import drop_count, upcoming_schedule
 from marketplace.storefront.chart import PriceClock, price_clock
@@ -40,7 +40,8 @@ def hold_refusal(offer_id: int, error: DomainError, quantity: int | None,
                  location: Location | None):
     """The offer page again, saying in the spectator's language why no seats were held."""
     now = utcnow()
-    status = 409 if isinstance(error, Conflict) else 422
+    status = 409 if isinstance(error, Conflict) else 503 if isinstance(error, Busy) else 422
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, Busy) else {}
     try:
         context = offer_context(offer_id, location, now)
     except NotFound:
@@ -49,11 +50,14 @@ def hold_refusal(offer_id: int, error: DomainError, quantity: int | None,
                                message=gettext("Sales for this offer are closed.")), 409
     context.update(error=_refusal(error, context["offer"], quantity),
                    quantity=quantity if quantity in context["quantities"] else 1)
-    return render_template("storefront/offer.html", **context), status
+    return render_template("storefront/offer.html", **context), status, headers
 
 
 def _refusal(error: DomainError, offer: OfferDetail, quantity: int | None) -> str:
     left = offer.seats_left
+    if isinstance(error, Busy):
+        return gettext("Many people are booking this offer right now: please try again "
+                       "in a few seconds.")
     if error.code == "sold_out" or (error.code == "not_enough_seats" and left <= 0):
         return gettext("Sold out: every seat of this offer has just gone.")
     if error.code == "not_enough_seats":

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from marketplace.catalog.carousel import discover, reuse_seconds
 from marketplace.catalog.places import PlaceNotFound, find_place
 from marketplace.catalog.queries import find_offers, venue_pins
-from marketplace.errors import Conflict, ValidationFailed
+from marketplace.errors import Busy, Conflict, ValidationFailed
 from marketplace.extensions import db, htmx
 from marketplace.inventory.services import place_hold
 from marketplace.storefront.compression import compress_response
@@ -82,7 +82,7 @@ def hold_seats(offer_id: int):
     try:
         hold = place_hold(db.session, offer_id, quantity, utcnow(),
                           current_app.config["HOLD_TTL_SECONDS"])
-    except (Conflict, ValidationFailed) as error:
+    except (Busy, Conflict, ValidationFailed) as error:
         return hold_refusal(offer_id, error, quantity, read_location(request))
     # The checkout page lives at this address (marketplace.checkout).
     return redirect(f"{request.script_root}/checkout/{hold.id}", code=303)

@@ -56,11 +56,14 @@ commit.
 
 Lock timeout
 ------------
-Seat transactions begin with `locking.seat_transaction`: on PostgreSQL it sets a local
-`lock_timeout` (`locking.LOCK_TIMEOUT_MS`), so a transaction stuck behind a lock held too
-long gives up, rolls back and raises `Busy`, which the web layer answers with 503 `busy`
-and a Retry-After header, instead of holding a worker forever. SQLite has one writer at
-a time and its own busy_timeout (marketplace.db_events).
+On PostgreSQL every seat move first sets a local `lock_timeout` on its transaction
+(`locking.bound_lock_waits`, `locking.LOCK_TIMEOUT_MS`; once per transaction, and only
+when it is about to lock: a buyer turned away on reading pays nothing). A transaction
+stuck behind a row held too long by another one gives up; `locking.seat_transaction`,
+which every seat-moving service uses, rolls it back and raises `Busy`, which the web
+layer answers with 503 `busy` and a Retry-After header instead of holding a worker for
+as long as the lock lasts. SQLite has one writer at a time and its own busy_timeout
+(marketplace.db_events).
 
 SQLite
 ------

@@ -1,5 +1,5 @@
 """The transaction helpers: `transaction` for any service, `seat_transaction` for the
-ones that move seats (the lock order and the lock timeout are in marketplace.inventory)."""
+ones that move seats, and the lock timeout of seat moves (see marketplace.inventory)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ BUSY_RETRY_AFTER_SECONDS = 2
 _LOCK_NOT_AVAILABLE = "55P03"
 # set_config(…, true) is SET LOCAL that takes a parameter: it lasts until the commit.
 _BOUND_LOCK_WAITS = text("SELECT set_config('lock_timeout', :timeout, true)")
+_BOUND_IN = "kiosque_lock_timeout_set_in"  # the transaction that set it (connection.info)
 
 
 @contextmanager
@@ -37,19 +38,32 @@ def transaction(session: Session) -> Iterator[Session]:
 
 @contextmanager
 def seat_transaction(session: Session) -> Iterator[Session]:
-    """A transaction that moves seats: on PostgreSQL its lock waits are bounded, and a
-    wait that runs out rolls it back and raises Busy (503 with Retry-After)."""
+    """A transaction that moves seats: a lock wait that runs out (see bound_lock_waits)
+    rolls it back and raises Busy (503 with Retry-After)."""
     try:
         with transaction(session):
-            connection = session.connection()
-            if connection.dialect.name == "postgresql":
-                # SQLite needs nothing: one writer at a time, and its busy_timeout.
-                connection.execute(_BOUND_LOCK_WAITS, {"timeout": f"{LOCK_TIMEOUT_MS}ms"})
             yield session
     except DBAPIError as error:
         if lock_wait_ran_out(error):
             raise Busy(retry_after=BUSY_RETRY_AFTER_SECONDS) from error
         raise
+
+
+def bound_lock_waits(session: Session) -> None:
+    """On PostgreSQL, make the current transaction give up on any row lock it waits for
+    longer than LOCK_TIMEOUT_MS, until it ends. Once per transaction; nothing on SQLite.
+
+    Every seat move calls it before it locks anything, rather than seat_transaction at
+    its start: a buyer turned away on reading (sold out, closed) pays no extra round trip.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return  # one writer at a time, and its busy_timeout
+    current = connection.get_transaction()
+    if connection.info.get(_BOUND_IN) is current:
+        return
+    connection.execute(_BOUND_LOCK_WAITS, {"timeout": f"{LOCK_TIMEOUT_MS}ms"})
+    connection.info[_BOUND_IN] = current
 
 
 def lock_wait_ran_out(error: DBAPIError) -> bool:

@@ -1,9 +1,10 @@
 """Seat moves: every statement that changes `releases.sold`, `releases.held`,
 `releases.quantity`, a release's selling status or a hold's status.
 
-Each function runs inside its caller's transaction (it never commits), issues guarded
-statements in the lock order of marketplace.inventory, and leaves `held` equal to the
-seats of the release's active holds whatever it returns. The services of this package
+Each function runs inside its caller's transaction (it never commits), bounds that
+transaction's lock waits, issues guarded statements in the lock order of
+marketplace.inventory, and leaves `held` equal to the seats of the release's active
+holds whatever it returns. The services of this package
 and the order services (payment confirmation, refunds, cancellation) call them.
 """
 
@@ -18,6 +19,7 @@ from sqlalchemy import case, insert, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Performance
+from marketplace.inventory.locking import bound_lock_waits
 from marketplace.inventory.models import Hold, Release
 
 _NO_SYNC = {"synchronize_session": False}
@@ -37,6 +39,7 @@ def take_seats(session: Session, hold: Mapping[str, Any], now: datetime) -> None
     `hold` holds the new row's values (id, release_id, quantity, unit_price_cents,
     created_at, expires_at). Raises SeatsMoved when the seats are not there (any more).
     """
+    bound_lock_waits(session)
     release_id, quantity = hold["release_id"], hold["quantity"]
     reclaimed = reclaim_lapsed_holds(session, release_id, now)
     # The hold row goes in before the release row is locked: the hot row stays locked
@@ -62,6 +65,7 @@ def take_seats(session: Session, hold: Mapping[str, Any], now: datetime) -> None
 def reclaim_lapsed_holds(session: Session, release_id: int, now: datetime) -> int:
     """Mark the release's lapsed holds expired; return their seats (the caller moves `held`
     in its own guarded UPDATE). Rows another transaction handles are skipped."""
+    bound_lock_waits(session)
     lapsed = (
         select(Hold.id)
         .where(Hold.release_id == release_id, Hold.status == "active", Hold.expires_at <= now)
@@ -81,6 +85,7 @@ def sell_held_seats(session: Session, hold_id: str, now: datetime) -> bool:
     a hold still active here belongs to a performance that was not cancelled before us
     (and one cancelled after us refunds this order with the others).
     """
+    bound_lock_waits(session)
     claimed = session.execute(
         update(Hold)
         .where(Hold.id == hold_id, Hold.status == "active")
@@ -106,6 +111,7 @@ def sell_seats_without_hold(session: Session, release_id: int, quantity: int,
 
     Only while the release is open and the performance still ahead; False otherwise.
     """
+    bound_lock_waits(session)
     reclaimed = reclaim_lapsed_holds(session, release_id, now)
     scheduled = (
         select(Performance.id)
@@ -136,6 +142,7 @@ def give_back_hold(session: Session, hold_id: str, now: datetime, *,
     The hold ends `released`; with `lapsed_ones_expire`, one whose time had run out ends
     `expired` (the buyer let go of seats that were already theirs no more).
     """
+    bound_lock_waits(session)
     status = case((Hold.expires_at <= now, "expired"), else_="released") \
         if lapsed_ones_expire else "released"
     ended = session.execute(
@@ -154,6 +161,7 @@ def give_back_hold(session: Session, hold_id: str, now: datetime, *,
 def give_back_sold_seats(session: Session, release_id: int, quantity: int,
                          now: datetime) -> None:
     """Count a refunded sale's seats as unsold again (on sale again if the release is open)."""
+    bound_lock_waits(session)
     session.execute(
         update(Release)
         .where(Release.id == release_id)
@@ -168,6 +176,7 @@ def expire_lapsed_holds(session: Session, now: datetime, limit: int) -> int:
     Holds another transaction is handling are skipped (that transaction moves their
     counters); releases are then locked by ascending id, the same order for every sweeper.
     """
+    bound_lock_waits(session)
     lapsed = (
         select(Hold.id)
         .where(Hold.status == "active", Hold.expires_at <= now)
@@ -185,6 +194,7 @@ def expire_lapsed_holds(session: Session, now: datetime, limit: int) -> int:
 
 def set_quantity(session: Session, release_id: int, quantity: int, now: datetime) -> bool:
     """Put `quantity` seats on sale, unless fewer than sold + actively held; True if done."""
+    bound_lock_waits(session)
     reclaimed = reclaim_lapsed_holds(session, release_id, now)
     changed = session.execute(
         update(Release)
@@ -201,6 +211,7 @@ def set_quantity(session: Session, release_id: int, quantity: int, now: datetime
 
 def withdraw(session: Session, release_id: int, now: datetime) -> None:
     """Stop granting holds on an open release; sold seats and active holds stay."""
+    bound_lock_waits(session)
     session.execute(
         update(Release)
         .where(Release.id == release_id, Release.status == "open")
@@ -211,6 +222,7 @@ def withdraw(session: Session, release_id: int, now: datetime) -> None:
 
 def close_ended(session: Session, now: datetime) -> int:
     """Close the open releases whose sales window has ended; return how many."""
+    bound_lock_waits(session)
     return session.execute(
         update(Release)
         .where(Release.status == "open", Release.sales_close_at <= now)
@@ -225,6 +237,7 @@ def stop_sales(session: Session, performance_id: int, now: datetime) -> None:
     For a cancelled performance: the caller has ended its pending orders first (order
     rows come before hold rows in the lock order) and marks the performance afterwards.
     """
+    bound_lock_waits(session)
     release_ids = select(Release.id).where(Release.performance_id == performance_id)
     ended = session.execute(
         update(Hold)

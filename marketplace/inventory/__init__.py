@@ -40,17 +40,23 @@ Lock order
 Within a transaction, rows are locked in this order, and never the other way round:
 
 1. order rows (an order service claims its order with a guarded UPDATE first);
-2. hold rows: one by id, or a batch claimed with `FOR UPDATE SKIP LOCKED` (a batch never
-   waits for holds another transaction is handling: that one moves their counters);
+2. hold rows: one by id; or a batch claimed with `FOR UPDATE SKIP LOCKED` (reclaiming
+   lapsed holds, the sweep), which never waits for holds another transaction is handling
+   (that one moves their counters);
 3. release rows: one per transaction on the buying path; several by ascending id (the
    sweep, stopping a performance's sales);
 4. then rows that no seat move waits for: the performance being cancelled, the buyer's
    contact at the venue, tickets, e-mails.
 
-A transaction waiting for a row of rank k holds only rows of rank <= k, and rows of one
-rank are taken in one order, so no cycle of waits, hence no deadlock, can form. Inserting
-a hold takes a FOR KEY SHARE lock on its release (the foreign key), which does not
-conflict with the FOR NO KEY UPDATE lock of a counter UPDATE: the hold row is written
+A transaction waiting for a row of rank k holds no row of a higher rank, and rows of one
+rank are taken one at a time, by ascending id, or skipping locked ones, so no cycle of
+waits, hence no deadlock, can form among the buying path, payments, refunds and the
+sweep. Stopping a performance's sales ends all its pending orders and active holds in one
+statement each (it must wait for those in use); only two cancellations of the same
+performance at once could cross there, and PostgreSQL's deadlock detector would end one.
+
+Inserting a hold takes a FOR KEY SHARE lock on its release (the foreign key), which does
+not conflict with the FOR NO KEY UPDATE lock of a counter UPDATE: the hold row is written
 before the release row is locked, which then stays locked only for one UPDATE and the
 commit.
 

@@ -78,3 +78,16 @@ class Unavailable(DomainError):
     kind = "unavailable"
     code = "unavailable"
     message = "The service is briefly unavailable; please try again."
+
+
+class Busy(DomainError):
+    """Seats are being moved by another transaction that holds them too long (503); the
+    same request succeeds a moment later. Retry after `retry_after` seconds."""
+
+    kind = "unavailable"
+    code = "busy"
+    message = "Many people are booking this at the same moment; please try again shortly."
+
+    def __init__(self, message: str | None = None, *, retry_after: int, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = max(1, int(retry_after))

@@ -13,11 +13,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import Engine, event, text
 from werkzeug.serving import make_server
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
+from tests.seat_guard import SeatGuard
 from tests.webhook_receiver import FakeDNS, offline_resolve
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -87,6 +88,25 @@ def _clean_database(request):
                     conn.execute(text(f"DELETE FROM {table}"))
         if TEST_REDIS_URL:
             app.extensions["redis_connector"].client.flushdb()
+
+
+@pytest.fixture(scope="session")
+def _seat_guard():
+    """One listener on every engine of this process for the whole run (tests/seat_guard.py)."""
+    guard = SeatGuard()
+    event.listen(Engine, "before_cursor_execute", guard.before_cursor_execute)
+    yield guard
+    event.remove(Engine, "before_cursor_execute", guard.before_cursor_execute)
+
+
+@pytest.fixture(autouse=True)
+def _seats_moved_only_by_inventory(_seat_guard):
+    """Fail the test if code outside marketplace/inventory/ wrote a seat counter."""
+    yield
+    violations = _seat_guard.take()
+    if violations:
+        pytest.fail("seat counters written outside marketplace/inventory/:\n"
+                    + "\n".join(violations), pytrace=False)
 
 
 @pytest.fixture

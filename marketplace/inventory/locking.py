@@ -1,29 +1,28 @@
-"""The one transaction helper of the inventory, and the lock order every writer follows.
-
-Inventory is changed only by guarded conditional UPDATEs (DESIGN.md rule 1). Within a
-transaction, rows are always locked in the same order, so that two writers can never
-wait for each other in a cycle:
-
-1. hold rows first (claimed with ``FOR UPDATE SKIP LOCKED`` when several are taken at
-   once, so that a writer never waits for hold rows another one is already handling);
-2. then release rows, one per transaction on the buying path, by ascending id in the sweep.
-
-On SQLite the first statement of every writing transaction is a write, never a read:
-pysqlite opens its (deferred) transaction at the first DML, and a transaction that
-read first and then tries to write fails with "database is locked" at once when a
-concurrent writer committed in between, instead of waiting for ``busy_timeout``; a
-transaction whose first statement writes waits its turn. Reads made before the first
-write (checking that an offer exists and is on sale) therefore run outside SQLite's
-transaction. They may refuse a buyer (unknown offer, sales closed, sold out) but never
-grant a seat: only the guarded UPDATE does, inside the transaction.
-"""
+"""The transaction helpers: `transaction` for any service, `seat_transaction` for the
+ones that move seats, and the lock timeout of seat moves (see marketplace.inventory)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+from marketplace.errors import Busy
+
+# How long a seat transaction waits for a row lock on PostgreSQL before answering "busy".
+# A seat row is locked for one UPDATE and a commit (about a millisecond, even in a rush):
+# a wait this long means a transaction is stuck holding it, not a queue of buyers.
+LOCK_TIMEOUT_MS = 2000
+# What a refused client is told to wait before trying again (Retry-After, in seconds).
+BUSY_RETRY_AFTER_SECONDS = 2
+# SQLSTATE lock_not_available: lock_timeout ran out (or a NOWAIT lock was refused).
+_LOCK_NOT_AVAILABLE = "55P03"
+# set_config(…, true) is SET LOCAL that takes a parameter: it lasts until the commit.
+_BOUND_LOCK_WAITS = text("SELECT set_config('lock_timeout', :timeout, true)")
+_BOUND_IN = "kiosque_lock_timeout_set_in"  # the transaction that set it (connection.info)
 
 
 @contextmanager
@@ -35,3 +34,40 @@ def transaction(session: Session) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+@contextmanager
+def seat_transaction(session: Session) -> Iterator[Session]:
+    """A transaction that moves seats: a lock wait that runs out (see bound_lock_waits)
+    rolls it back and raises Busy (503 with Retry-After)."""
+    try:
+        with transaction(session):
+            yield session
+    except DBAPIError as error:
+        if lock_wait_ran_out(error):
+            raise Busy(retry_after=BUSY_RETRY_AFTER_SECONDS) from error
+        raise
+
+
+def bound_lock_waits(session: Session) -> None:
+    """On PostgreSQL, make the current transaction give up on any row lock it waits for
+    longer than LOCK_TIMEOUT_MS, until it ends. Once per transaction; nothing on SQLite.
+
+    Every seat move calls it before it locks anything, rather than seat_transaction at
+    its start: a buyer turned away on reading (sold out, closed) pays no extra round trip.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return  # one writer at a time, and its busy_timeout
+    current = connection.get_transaction()
+    if connection.info.get(_BOUND_IN) is current:
+        return
+    connection.execute(_BOUND_LOCK_WAITS, {"timeout": f"{LOCK_TIMEOUT_MS}ms"})
+    connection.info[_BOUND_IN] = current
+
+
+def lock_wait_ran_out(error: DBAPIError) -> bool:
+    """Whether the database refused a statement because a row lock was not granted in time."""
+    original = error.orig
+    return (getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)) \
+        == _LOCK_NOT_AVAILABLE

@@ -1,34 +1,26 @@
-"""Writing inventory: releases, holds and the sweep (DESIGN.md rules 1, 2 and 4).
+"""Inventory services: releases, holds and the sweep (DESIGN.md rules 1, 2 and 4).
 
 Every function takes the session and `now`, owns its transaction (it commits on success
-and rolls back on any failure) and raises domain exceptions with human messages.
-
-Counters. A release keeps `sold` and `held`; `held` is always exactly the sum of its
-active holds, lapsed ones included until they are reclaimed. Each change is one
-guarded UPDATE, and the CHECK constraint `sold + held <= quantity` stands behind it:
-
-- place a hold:   held += n      WHERE status = 'open' AND quantity - sold - held >= n
-- give one back:  held -= n      (release_hold, the reclaim of lapsed holds, the sweep)
-- sell one:       held -= n, sold += n   (for checkout: the hold row first, then this)
-
-Lock order and the SQLite notes are in marketplace.inventory.locking.
+and rolls back on any failure) and raises domain exceptions with human messages. The
+statements that move seats are in marketplace.inventory.seats; the counters, the lock
+order and the lock timeout are described in marketplace.inventory.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from marketplace.catalog.models import Performance, Venue
 from marketplace.errors import Conflict, NotFound, ValidationFailed
-from marketplace.inventory.client_caps import HoldClient, check_client_cap, client_columns
-from marketplace.inventory.locking import transaction
+from marketplace.inventory import seats
+from marketplace.inventory.client_caps import HoldClient, client_columns
+from marketplace.inventory.locking import seat_transaction
 from marketplace.inventory.models import Hold, Release, new_public_id
 from marketplace.inventory.queries import expired_held_seats, seats_left
 from marketplace.inventory.terms import MAX_QUANTITY, release_columns
@@ -38,7 +30,6 @@ from marketplace.validation import checked_id, integer
 # A hold that found seats on reading but lost them at the guarded UPDATE tries again.
 _HOLD_ATTEMPTS = 4
 _SWEEP_BATCH = 500
-_NO_UPDATE_SYNC = {"synchronize_session": False}
 
 
 @dataclass(frozen=True)
@@ -51,10 +42,6 @@ class SeatCounts:
     left: int
 
 
-class _SeatsMoved(Exception):
-    """The guarded UPDATE matched no row although a read just before saw enough seats."""
-
-
 # Releases -------------------------------------------------------------------------------
 
 
@@ -64,19 +51,16 @@ def create_release(session: Session, venue: Venue, data: Mapping[str, Any],
 
     `data` uses the venue API's names (see marketplace.inventory.terms.release_columns).
     """
-    with transaction(session):
+    with seat_transaction(session):
         performance = _venue_performance(session, venue, data.get("performance_id"))
-        release = Release(
-            performance_id=performance.id,
-            venue_id=venue.id,
-            sold=0,
-            held=0,
-            status="open",
-            created_at=now,
-            updated_at=now,
-            **release_columns(data, performance, now),
-        )
-        session.add(release)
+        # A statement, not session.add(): seats are written by explicit statements only.
+        release = session.scalars(
+            insert(Release)
+            .values(performance_id=performance.id, venue_id=venue.id, sold=0, held=0,
+                    status="open", created_at=now, updated_at=now,
+                    **release_columns(data, performance, now))
+            .returning(Release)
+        ).one()
     return release
 
 
@@ -92,18 +76,9 @@ def change_quantity(session: Session, venue: Venue, release_id: object, quantity
                     now: datetime) -> Release:
     """Set the number of seats on sale; never below what is sold and actively held (409)."""
     quantity = integer(quantity, "quantity", "The quantity", 1, MAX_QUANTITY)
-    with transaction(session):
+    with seat_transaction(session):
         release = venue_release(session, venue, release_id)
-        reclaimed = _reclaim_lapsed_holds(session, release.id, now)
-        changed = session.execute(
-            update(Release)
-            .where(Release.id == release.id,
-                   Release.sold + Release.held - reclaimed <= quantity)
-            .values(quantity=quantity, held=Release.held - reclaimed, updated_at=now)
-            .returning(Release.id)
-            .execution_options(**_NO_UPDATE_SYNC)
-        ).first()
-        if changed is None:
+        if not seats.set_quantity(session, release.id, quantity, now):
             counts = count_seats(session, release.id, now)
             raise Conflict(
                 f"{counts.sold} seats are sold and {counts.held} held: the quantity cannot go "
@@ -115,14 +90,9 @@ def change_quantity(session: Session, venue: Venue, release_id: object, quantity
 def withdraw_release(session: Session, venue: Venue, release_id: object,
                      now: datetime) -> Release:
     """Stop selling: sold seats and active holds stay, no new hold is granted."""
-    with transaction(session):
+    with seat_transaction(session):
         release = venue_release(session, venue, release_id)
-        session.execute(
-            update(Release)
-            .where(Release.id == release.id, Release.status == "open")
-            .values(status="withdrawn", updated_at=now)
-            .execution_options(**_NO_UPDATE_SYNC)
-        )
+        seats.withdraw(session, release.id, now)
     return release
 
 
@@ -155,7 +125,7 @@ def place_hold(session: Session, offer_id: object, quantity: object, now: dateti
     offer_id = checked_id(offer_id, _unknown_offer)
     for _attempt in range(_HOLD_ATTEMPTS):
         try:
-            with transaction(session):
+            with seat_transaction(session):
                 offer = _read_offer(session, offer_id, now)
                 if quantity > offer.max_per_order:
                     raise ValidationFailed(
@@ -165,10 +135,10 @@ def place_hold(session: Session, offer_id: object, quantity: object, now: dateti
                 if offer.left < quantity:
                     raise _shortage(offer.left)
                 return _take_seats(session, offer, quantity, now, ttl_seconds, client)
-        except _SeatsMoved:
+        except seats.SeatsMoved:
             continue
     # Each attempt read enough seats and lost them to faster buyers: say what is left now.
-    with transaction(session):
+    with seat_transaction(session):
         left = count_seats(session, offer_id, now).left
     raise _shortage(left, busy=left >= quantity)
 
@@ -180,17 +150,8 @@ def release_hold(session: Session, hold_id: str, now: datetime) -> bool:
     """
     if not isinstance(hold_id, str) or not 0 < len(hold_id) <= 32:
         raise _unknown_hold()
-    with transaction(session):
-        ended = session.execute(
-            update(Hold)
-            .where(Hold.id == hold_id, Hold.status == "active")
-            .values(status=case((Hold.expires_at <= now, "expired"), else_="released"),
-                    ended_at=now)
-            .returning(Hold.release_id, Hold.quantity)
-            .execution_options(**_NO_UPDATE_SYNC)
-        ).first()
-        if ended is not None:
-            _give_back(session, ended.release_id, ended.quantity, now)
+    with seat_transaction(session):
+        if seats.give_back_hold(session, hold_id, now, lapsed_ones_expire=True):
             return True
         status = session.scalar(select(Hold.status).where(Hold.id == hold_id))
     if status is None:
@@ -209,22 +170,10 @@ def sweep_expired_holds(session: Session, now: datetime, batch_size: int = _SWEE
     """
     expired = 0
     while True:
-        with transaction(session):
-            lapsed = (
-                select(Hold.id)
-                .where(Hold.status == "active", Hold.expires_at <= now)
-                .order_by(Hold.expires_at)
-                .limit(batch_size)
-                .with_for_update(skip_locked=True)
-            )
-            rows = session.execute(_expire(lapsed, now, Hold.release_id, Hold.quantity)).all()
-            seats_by_release: dict[int, int] = defaultdict(int)
-            for release_id, quantity in rows:
-                seats_by_release[release_id] += quantity
-            for release_id in sorted(seats_by_release):  # one lock order for every sweeper
-                _give_back(session, release_id, seats_by_release[release_id], now)
-        expired += len(rows)
-        if len(rows) < batch_size:
+        with seat_transaction(session):
+            batch = seats.expire_lapsed_holds(session, now, batch_size)
+        expired += batch
+        if batch < batch_size:
             return expired
 
 
@@ -234,14 +183,8 @@ def close_ended_releases(session: Session, now: datetime) -> int:
     Sales already refuse holds after `sales_close_at`; this makes the state say so.
     Holds taken before the close stay payable until they lapse.
     """
-    with transaction(session):
-        closed = session.execute(
-            update(Release)
-            .where(Release.status == "open", Release.sales_close_at <= now)
-            .values(status="closed", updated_at=now)
-            .execution_options(**_NO_UPDATE_SYNC)
-        )
-    return closed.rowcount
+    with seat_transaction(session):
+        return seats.close_ended(session, now)
 
 
 # Internals ------------------------------------------------------------------------------
@@ -307,8 +250,7 @@ def _ensure_on_sale(offer: Row, now: datetime) -> None:
 
 def _take_seats(session: Session, offer: Row, quantity: int, now: datetime,
                 ttl_seconds: int, client: HoldClient | None = None) -> Hold:
-    """Reclaim lapsed holds, write the hold, then take the seats with one guarded UPDATE."""
-    reclaimed = _reclaim_lapsed_holds(session, offer.id, now)
+    """Lock the price of `now` and take the seats; the hold as written (detached)."""
     schedule = PriceSchedule(
         face_price_cents=offer.face_price_cents, start_discount=offer.start_discount,
         max_discount=offer.max_discount, sales_open_at=offer.sales_open_at,
@@ -317,61 +259,14 @@ def _take_seats(session: Session, offer: Row, quantity: int, now: datetime,
     )
     values = {
         "id": new_public_id(), "release_id": offer.id, "quantity": quantity,
-        "unit_price_cents": price_at(schedule, now), "status": "active",
+        "unit_price_cents": price_at(schedule, now),
         "created_at": now, "expires_at": now + timedelta(seconds=ttl_seconds),
-        "ended_at": None, **client_columns(client),
+        **client_columns(client),
     }
-    # The hold row goes in before the release row is locked: the hot row stays locked
-    # only for its UPDATE and the commit.
-    session.execute(insert(Hold).values(**values))
-    check_client_cap(session, client, now)  # after the INSERT: see its module
-    taken = session.execute(
-        update(Release)
-        .where(
-            Release.id == offer.id,
-            Release.status == "open",
-            Release.sales_open_at <= now,
-            Release.sales_close_at > now,
-            Release.quantity - Release.sold - Release.held + reclaimed >= quantity,
-        )
-        .values(held=Release.held - reclaimed + quantity, updated_at=now)
-        .returning(Release.id)
-        .execution_options(**_NO_UPDATE_SYNC)
-    ).first()
-    if taken is None:
-        raise _SeatsMoved
-    hold = Hold(**values)
+    seats.take_seats(session, values, now, client)
+    hold = Hold(**values, status="active", ended_at=None)
     make_transient_to_detached(hold)
     return hold
-
-
-def _reclaim_lapsed_holds(session: Session, release_id: int, now: datetime) -> int:
-    """Mark the release's lapsed holds expired; return their seats (the caller moves `held`)."""
-    lapsed = (
-        select(Hold.id)
-        .where(Hold.release_id == release_id, Hold.status == "active", Hold.expires_at <= now)
-        .with_for_update(skip_locked=True)
-    )
-    return sum(session.execute(_expire(lapsed, now, Hold.quantity)).scalars())
-
-
-def _expire(lapsed, now: datetime, *returning):
-    return (
-        update(Hold)
-        .where(Hold.id.in_(lapsed), Hold.status == "active")
-        .values(status="expired", ended_at=now)
-        .returning(*returning)
-        .execution_options(**_NO_UPDATE_SYNC)
-    )
-
-
-def _give_back(session: Session, release_id: int, seats: int, now: datetime) -> None:
-    session.execute(
-        update(Release)
-        .where(Release.id == release_id)
-        .values(held=Release.held - seats, updated_at=now)
-        .execution_options(**_NO_UPDATE_SYNC)
-    )
 
 
 def _shortage(left: int, *, busy: bool = False) -> Conflict:

@@ -1,11 +1,11 @@
 """A venue cancels a performance, or refunds one order. Both are idempotent.
 
 Cancelling a performance happens in two steps so that no transaction waits for rows in
-an order that another one locks the other way round (see marketplace.orders.seats):
+an order that another one locks the other way round (see marketplace.inventory):
 
 1. one transaction stops every sale: pending orders are cancelled (order rows first),
-   active holds given back (hold rows), releases closed and the performance marked
-   cancelled (release and performance rows);
+   then inventory ends the active holds and closes the releases (hold, then release
+   rows), and the performance is marked cancelled (its row last);
 2. then each paid order is refunded in a transaction of its own, through its gateway,
    and its buyer e-mailed. A payment that lands later finds the release closed and is
    refunded by the confirmation itself.
@@ -16,7 +16,6 @@ failure is finished by the next one.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -24,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Performance, Venue
 from marketplace.errors import Conflict, NotFound
-from marketplace.inventory.locking import transaction
-from marketplace.inventory.models import Hold, Release
+from marketplace.inventory.locking import seat_transaction
+from marketplace.inventory.models import Release
+from marketplace.inventory.seats import stop_sales
 from marketplace.orders.emails import PERFORMANCE_CANCELLED, REFUNDED_BY_VENUE
 from marketplace.orders.models import Order
 from marketplace.orders.payments import PaymentGateway
@@ -43,8 +43,8 @@ def cancel_performance(session: Session, venue: Venue, performance_id: object, n
     Another venue's performance is not found (404).
     """
     performance = _venue_performance(session, venue, performance_id)
-    with transaction(session):
-        _stop_sales(session, performance.id, now)
+    with seat_transaction(session):
+        _stop_selling(session, performance.id, now)
     paid = session.scalars(
         select(Order.id)
         .join(Release, Release.id == Order.release_id)
@@ -71,7 +71,7 @@ def refund_order(session: Session, venue: Venue, order_id: object, now: datetime
     return order
 
 
-def _stop_sales(session: Session, performance_id: int, now: datetime) -> None:
+def _stop_selling(session: Session, performance_id: int, now: datetime) -> None:
     release_ids = select(Release.id).where(Release.performance_id == performance_id)
     session.execute(
         update(Order)
@@ -79,29 +79,7 @@ def _stop_sales(session: Session, performance_id: int, now: datetime) -> None:
         .values(status="cancelled", cancelled_at=now)
         .execution_options(**_NO_SYNC)
     )
-    ended = session.execute(
-        update(Hold)
-        .where(Hold.release_id.in_(release_ids), Hold.status == "active")
-        .values(status="released", ended_at=now)
-        .returning(Hold.release_id, Hold.quantity)
-        .execution_options(**_NO_SYNC)
-    ).all()
-    seats_by_release: dict[int, int] = defaultdict(int)
-    for release_id, quantity in ended:
-        seats_by_release[release_id] += quantity
-    for release_id in sorted(seats_by_release):
-        session.execute(
-            update(Release)
-            .where(Release.id == release_id)
-            .values(held=Release.held - seats_by_release[release_id], updated_at=now)
-            .execution_options(**_NO_SYNC)
-        )
-    session.execute(
-        update(Release)
-        .where(Release.performance_id == performance_id, Release.status != "closed")
-        .values(status="closed", updated_at=now)
-        .execution_options(**_NO_SYNC)
-    )
+    stop_sales(session, performance_id, now)
     session.execute(
         update(Performance)
         .where(Performance.id == performance_id)

@@ -8,7 +8,7 @@ transaction, make each consequence happen once:
    event inserts nothing and stops there;
 2. the order is claimed with a guarded UPDATE (not yet paid → paid): of two different
    notices saying "paid", one claims it, the other finds it paid and stops;
-3. the seats are taken with the guarded UPDATEs of marketplace.orders.seats: the hold's
+3. the seats are taken with the guarded UPDATEs of marketplace.inventory.seats: the hold's
    own seats if it still counts, otherwise free seats if any; when there are none left the
    payment is refunded at once and the buyer told.
 
@@ -26,8 +26,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from marketplace.catalog.models import Performance
 from marketplace.contacts.services import record_paid_order
-from marketplace.inventory.locking import transaction
+from marketplace.inventory.locking import seat_transaction
 from marketplace.inventory.models import Release
+from marketplace.inventory.seats import give_back_hold, sell_held_seats, sell_seats_without_hold
 from marketplace.orders.access import ORDER_ID_MAX_LENGTH, OrderLinks
 from marketplace.orders.emails import (
     AMOUNT_MISMATCH,
@@ -38,7 +39,6 @@ from marketplace.orders.emails import (
 from marketplace.orders.models import Order, Payment, PaymentEvent, Ticket, new_ticket_code
 from marketplace.orders.payments import FAILED, SUCCEEDED, PaymentGateway, PaymentNotice
 from marketplace.orders.refunds import refund_claimed_order
-from marketplace.orders.seats import give_back_hold, sell_held_seats, sell_seats_without_hold
 
 log = logging.getLogger(__name__)
 # Longer than any payment page stays open (a Stripe Checkout Session: 30 minutes).
@@ -56,7 +56,7 @@ def handle_payment_notice(session: Session, notice: PaymentNotice, now: datetime
         log.warning("payment notice %s/%s names no known order", notice.provider,
                     notice.event_id)
         return None
-    with transaction(session):
+    with seat_transaction(session):
         if _record_once(session, notice, now):
             if notice.outcome == SUCCEEDED:
                 _confirm(session, notice, now, gateway, links)
@@ -67,7 +67,7 @@ def handle_payment_notice(session: Session, notice: PaymentNotice, now: datetime
 
 def abandon_order(session: Session, order: Order, now: datetime) -> Order:
     """The buyer gives up paying: the order is cancelled and its seats go back on sale."""
-    with transaction(session):
+    with seat_transaction(session):
         end_unpaid_order(session, order.id, now)
     session.refresh(order)
     return order
@@ -116,7 +116,7 @@ def cancel_abandoned_orders(session: Session, now: datetime,
     session.rollback()
     cancelled = 0
     for order_id in stale:  # one short transaction each: the order row first, as always
-        with transaction(session):
+        with seat_transaction(session):
             cancelled += end_unpaid_order(session, order_id, now)
     return cancelled
 

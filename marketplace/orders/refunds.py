@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.contacts.services import record_cancelled_order
 from marketplace.errors import Unavailable
-from marketplace.inventory.locking import transaction
+from marketplace.inventory.locking import seat_transaction
+from marketplace.inventory.seats import give_back_sold_seats
 from marketplace.orders.emails import (
     PERFORMANCE_CANCELLED,
     REFUNDED_BY_VENUE,
@@ -23,7 +24,6 @@ from marketplace.orders.emails import (
 )
 from marketplace.orders.models import Order, Payment
 from marketplace.orders.payments import DemoGateway, PaymentGateway
-from marketplace.orders.seats import give_back_sold_seats
 
 _NO_SYNC = {"synchronize_session": False}
 
@@ -31,7 +31,7 @@ _NO_SYNC = {"synchronize_session": False}
 def refund_paid_order(session: Session, order_id: str, reason: str, now: datetime,
                       gateway: PaymentGateway) -> bool:
     """Refund a paid order in a transaction of its own; False if it was not paid (any more)."""
-    with transaction(session):
+    with seat_transaction(session):
         claimed = session.execute(
             update(Order)
             .where(Order.id == order_id, Order.status == "paid")

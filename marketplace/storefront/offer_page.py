@@ -10,7 +10,7 @@ from flask_babel import format_datetime, format_time, gettext, ngettext
 from marketplace.catalog.geo import haversine_km
 from marketplace.catalog.offers import OfferDetail
 from marketplace.catalog.queries import get_offer
-from marketplace.errors import Conflict, DomainError, NotFound, RateLimited
+from marketplace.errors import Busy, Conflict, DomainError, NotFound, RateLimited
 from marketplace.extensions import db
 from marketplace.pricing import drop_count, upcoming_schedule
 from marketplace.storefront.chart import PriceClock, price_clock
@@ -44,6 +44,8 @@ def hold_refusal(offer_id: int, error: DomainError, quantity: int | None,
     headers = {}
     if isinstance(error, RateLimited):
         status, headers = 429, {"Retry-After": str(error.retry_after)}
+    elif isinstance(error, Busy):
+        status, headers = 503, {"Retry-After": str(error.retry_after)}
     try:
         context = offer_context(offer_id, location, now)
     except NotFound:
@@ -57,6 +59,9 @@ def hold_refusal(offer_id: int, error: DomainError, quantity: int | None,
 
 def _refusal(error: DomainError, offer: OfferDetail, quantity: int | None) -> str:
     left = offer.seats_left
+    if isinstance(error, Busy):
+        return gettext("Many people are booking this offer right now: please try again "
+                       "in a few seconds.")
     if error.code == "sold_out" or (error.code == "not_enough_seats" and left <= 0):
         return gettext("Sold out: every seat of this offer has just gone.")
     if error.code == "not_enough_seats":

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from marketplace.catalog.carousel import discover, reuse_seconds
 from marketplace.catalog.places import PlaceLookupUnavailable, PlaceNotFound, find_place
 from marketplace.catalog.queries import find_offers, venue_pins
-from marketplace.errors import Conflict, RateLimited, ValidationFailed
+from marketplace.errors import Busy, Conflict, RateLimited, ValidationFailed
 from marketplace.extensions import db, htmx
 from marketplace.inventory.services import place_hold
 from marketplace.storefront.compression import compress_response
@@ -83,7 +83,7 @@ def hold_seats(offer_id: int):
         hold = place_hold(db.session, offer_id, quantity, utcnow(),
                           current_app.config["HOLD_TTL_SECONDS"],
                           hold_client(remember_browser=True))
-    except (Conflict, RateLimited, ValidationFailed) as error:
+    except (Busy, Conflict, RateLimited, ValidationFailed) as error:
         return hold_refusal(offer_id, error, quantity, read_location(request))
     # The checkout page lives at this address (marketplace.checkout).
     return redirect(f"{request.script_root}/checkout/{hold.id}", code=303)

@@ -18,7 +18,7 @@ class ErrorSchema(ma.Schema):
 # marketplace.web.input_guard), by the names flask-smorest registers them under.
 EVERY_OPERATION = {
     "422": "UNPROCESSABLE_ENTITY",  # a NUL character anywhere in the request
-    "503": "SERVICE_UNAVAILABLE",  # the database does not answer; Retry-After
+    "503": "SERVICE_UNAVAILABLE",  # the database does not answer, or is busy; Retry-After
 }
 WITH_BODY = {
     "400": "BAD_REQUEST",  # the body is not valid JSON

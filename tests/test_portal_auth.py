@@ -482,6 +482,23 @@ def test_changing_ones_own_password(db, client):
     assert user.check_password("une phrase secrète")
 
 
+def test_a_weak_new_password_is_refused_with_advice(db, client):
+    user = MembershipFactory().user
+    db.session.commit()
+    log_in(client, user)
+    form = {"current_password": STAFF_PASSWORD, "new_password": "azertyuiop",
+            "confirm": "azertyuiop"}
+    page = client.post("/portal/account", data=form).get_data(as_text=True)
+    assert "Ce mot de passe est trop facile à deviner" in page
+    assert "C’est un mot de passe très courant." in page
+    page = client.post("/portal/account?lang=en", data=form).get_data(as_text=True)
+    assert "This password is too easy to guess" in page
+    assert "This is a very common password." in page
+    db.session.expire_all()
+    assert user.check_password(STAFF_PASSWORD)
+    assert client.get("/portal/account").status_code == 200  # still logged in
+
+
 def test_an_invitation_leaves_through_smtp_after_the_commit(app, db, client):
     from tests.smtp_server import smtp_server
 

@@ -76,14 +76,15 @@ class WeakPassword(ValidationFailed):
 
 
 def personal_words(*values: str | None) -> list[str]:
-    """The words of a person's e-mail address and name, that their password should avoid."""
-    words: list[str] = list(SITE_WORDS)
+    """The words of a person's e-mail address and name, that their password should avoid
+    (the most telling first: zxcvbn counts a word as easier the earlier it comes)."""
+    parts, wholes = [], []
     for value in values:
         if value:
             value = value.strip().lower()
-            words.append(value)
-            words.extend(w for w in re.split(r"[\W_]+", value) if len(w) >= 3)
-    return words
+            parts.extend(w for w in re.split(r"[\W_]+", value) if len(w) >= 3)
+            wholes.append(value)
+    return [*dict.fromkeys([*parts, *wholes, *SITE_WORDS])]
 
 
 def check_password_strength(password: str, user_inputs: Iterable[str] = (),

@@ -48,7 +48,7 @@ def end_this_login() -> None:
         session["_remember"] = remember_flag
 
 
-def end_every_login(user: User) -> None:
+def end_logins_everywhere(user: User) -> None:
     """Log `user` out on every device, this browser included."""
     log_out_everywhere(db.session, user)
     end_this_login()

@@ -22,7 +22,7 @@ from marketplace.errors import ValidationFailed
 from marketplace.extensions import db, limiter
 from marketplace.timeutil import utcnow
 from marketplace.web.staff_sessions import (
-    end_every_login,
+    end_logins_everywhere,
     end_this_login,
     start_login,
     this_login_remembered,
@@ -85,7 +85,7 @@ def logout():
 def logout_everywhere():
     """Log out on every device: phones, computers, and any copy of their cookies."""
     if ActionForm().validate_on_submit():
-        end_every_login(current_user._get_current_object())
+        end_logins_everywhere(current_user._get_current_object())
         flash(_("You are logged out on all your devices."), "info")
     return redirect(url_for(".login"))
 

@@ -113,11 +113,9 @@ def _init_extensions(app: Flask) -> None:
     redis_connector.init_app(app)
     rest_api.init_app(app)
 
-    from marketplace.accounts.models import User
+    from marketplace.web.staff_sessions import init_staff_sessions
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    init_staff_sessions(app)  # the user loader: only live logins (marketplace.accounts.logins)
 
 
 def _register_blueprints(app: Flask) -> None:

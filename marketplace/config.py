@@ -9,6 +9,7 @@ from pathlib import Path
 # Redis answers in a millisecond when it is well; past this it counts as gone, and the app
 # carries on without it instead of waiting (redis-py waits forever by default).
 REDIS_TIMEOUT_SECONDS = 0.5
+CSRF_TOKEN_LIFETIME_SECONDS = 12 * 3600
 
 
 def _instance_secret_key(instance_path: Path) -> str:
@@ -90,7 +91,9 @@ def config_from_env(instance_path: Path, env: dict[str, str] | None = None) -> d
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": (env.get("BASE_URL") or "").startswith("https://"),
         "REMEMBER_COOKIE_SECURE": (env.get("BASE_URL") or "").startswith("https://"),
-        "WTF_CSRF_TIME_LIMIT": None,
+        # A form's token lasts a door shift (scanner opened in the afternoon, used until
+        # the last late-comer); an older page gets the form back (marketplace.web.errors).
+        "WTF_CSRF_TIME_LIMIT": CSRF_TOKEN_LIFETIME_SECONDS,
         # flask-smorest: the OpenAPI document lives beside the API it describes.
         "API_TITLE": "Kiosque",
         "API_VERSION": "v1",

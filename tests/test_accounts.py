@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from marketplace.accounts.access import can
-from marketplace.accounts.authentication import authenticate
+from marketplace.accounts.authentication import authenticate, check_new_password
 from marketplace.accounts.mail import Email
 from marketplace.accounts.memberships import (
     accept_invitation,
@@ -19,6 +20,11 @@ from marketplace.accounts.memberships import (
     resend_invitation,
 )
 from marketplace.accounts.models import ApiToken, Membership, User
+from marketplace.accounts.password_strength import (
+    OWN_WORDS_HINT,
+    ZXCVBN_FEEDBACK,
+    WeakPassword,
+)
 from marketplace.accounts.passwords import (
     change_password,
     request_password_reset,
@@ -32,6 +38,7 @@ from marketplace.mail.models import OutboundEmail
 from tests.factories import STAFF_PASSWORD, MembershipFactory, StaffFactory, VenueFactory
 
 SECRET = "test-secret"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Outbox:
@@ -190,6 +197,41 @@ def test_a_new_password_must_be_long_enough(db, now, outbox):
     with pytest.raises(ValidationFailed) as refused:
         reset_password(db.session, outbox.last_token, "short", secret=SECRET, now=now)
     assert refused.value.field == "password"
+
+
+def test_a_new_password_must_be_hard_to_guess_not_only_long(db, now, outbox):
+    StaffFactory(email="camille.martin@example.org", name="Camille Martin")
+    db.session.commit()
+    request_password_reset(db.session, "camille.martin@example.org", secret=SECRET, now=now,
+                           compose=outbox)
+    with pytest.raises(WeakPassword) as common:
+        reset_password(db.session, outbox.last_token, "motdepasse123", secret=SECRET, now=now)
+    assert common.value.field == "password" and common.value.code == "weak_password"
+    assert "This is similar to a commonly used password." in common.value.hints
+    # Her own name is an easy guess for her, not for someone else.
+    with pytest.raises(WeakPassword) as own:
+        reset_password(db.session, outbox.last_token, "camille martin 2026", secret=SECRET,
+                       now=now)
+    assert OWN_WORDS_HINT in own.value.hints
+    assert check_new_password("camille martin 2026", personal=("leo@example.org", "Léo"))
+    reset_password(db.session, outbox.last_token, "la porte du fond", secret=SECRET, now=now)
+
+
+def test_every_advice_of_the_strength_estimator_is_in_the_catalogue():
+    """zxcvbn speaks English: each of its sentences is listed (and so translated) here."""
+    import ast
+
+    import zxcvbn.feedback
+    from babel.support import Translations
+
+    source = ast.parse(Path(zxcvbn.feedback.__file__).read_text())
+    said = {ast.literal_eval(node.args[0]) for node in ast.walk(source)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_"}
+    assert said == ZXCVBN_FEEDBACK
+    french = Translations.load(str(ROOT / "venues_portal" / "translations"), ["fr"])
+    untranslated = [m for m in [*said, OWN_WORDS_HINT, WeakPassword.message]
+                    if french.gettext(m) == m]
+    assert not untranslated
 
 
 def test_changing_ones_password_needs_the_current_one(db):

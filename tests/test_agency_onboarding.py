@@ -254,6 +254,13 @@ def test_an_invited_colleague_chooses_a_password_and_lands_on_the_dashboard(db, 
     invitation = link_in(email, "/agency/invitation/")
     client.post("/portal/logout")
     assert "bruno@agence.example" in client.get(invitation).get_data(as_text=True)
+    # Long enough is not enough: his own name is guessed at once.
+    weak = client.post(invitation, data={"name": "Bruno Blanc", "password": "Bruno Blanc!",
+                                         "confirm": "Bruno Blanc!"})
+    assert weak.status_code == 200
+    page = weak.get_data(as_text=True)
+    assert "Ce mot de passe est trop facile à deviner" in page
+    assert "N’utilisez ni votre nom ni votre adresse e-mail." in page
     accepted = client.post(invitation, data={"name": "Bruno Blanc", "password": NEW_PASSWORD,
                                              "confirm": NEW_PASSWORD})
     assert accepted.headers["Location"] == "/agency/"

@@ -32,7 +32,8 @@ SECRET_BUYER = "secret.buyer@example.org"
 # Portal pages that are for anyone (logging in) or for anyone logged in (their own account).
 OPEN_PAGES = {"venues_portal.login", "venues_portal.logout", "venues_portal.forgot_password",
               "venues_portal.reset_password", "venues_portal.accept_invitation",
-              "venues_portal.home", "venues_portal.account"}
+              "venues_portal.home", "venues_portal.account",
+              "venues_portal.logout_everywhere"}
 
 
 @pytest.fixture

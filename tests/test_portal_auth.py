@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from marketplace import create_app
+from marketplace.accounts.login_attempts import ALERT_AFTER, CLIENT_FREE_FAILURES
 from marketplace.extensions import limiter
 from marketplace.mail.models import OutboundEmail
 from tests.conftest import make_test_config
@@ -188,18 +191,211 @@ def throttled_client(tmp_path_factory, app):
             db.engine.dispose()
 
 
-def test_repeated_wrong_passwords_are_throttled(db, throttled_client):
+def client_at(app_client, address: str):
+    app_client.environ_base["REMOTE_ADDR"] = address
+    return app_client
+
+
+def test_wrong_passwords_slow_down_the_guesser_not_the_owner(app, db, throttled_client, now):
     user = StaffFactory(email="target@example.org")
     db.session.commit()
-    answers = [throttled_client.post("/portal/login", data={
-        "email": "target@example.org", "password": f"guess {n}"}).status_code for n in range(6)]
-    assert answers[:5] == [401] * 5
-    assert answers[5] == 429
-    # Even the right password waits now: the address is locked for a while.
-    response = throttled_client.post("/portal/login", data={
-        "email": user.email, "password": STAFF_PASSWORD})
-    assert response.status_code == 429
-    assert "Retry-After" in response.headers
+    guesser = client_at(throttled_client, "203.0.113.7")
+    owner = client_at(throttled_client.application.test_client(), "198.51.100.8")
+    with time_machine.travel(now, tick=False):
+        answers = [guesser.post("/portal/login", data={
+            "email": "target@example.org", "password": f"guess {n}"}).status_code
+            for n in range(6)]
+        assert answers == [401] * 6
+        # Now this device waits, even with the right password, and is told for how long.
+        response = guesser.post("/portal/login", data={
+            "email": user.email, "password": STAFF_PASSWORD})
+        assert response.status_code == 429 and response.headers["Retry-After"] == "30"
+        page = response.get_data(as_text=True)
+        assert "Trop de mots de passe erronés depuis cet appareil" in page
+        assert "30\u00a0secondes" in page and 'name="email"' in page  # the form, again
+        # The owner, on their own device, logs in as usual.
+        assert owner.post("/portal/login", data={
+            "email": user.email, "password": STAFF_PASSWORD}).status_code == 302
+    with time_machine.travel(now + timedelta(seconds=30), tick=False):
+        assert guesser.post("/portal/login", data={
+            "email": user.email, "password": STAFF_PASSWORD}).status_code == 302
+
+
+def test_the_owner_gets_one_email_when_someone_keeps_guessing(app, db, throttled_client, now):
+    StaffFactory(email="target@example.org", name="Camille", locale="en")
+    db.session.commit()
+    with time_machine.travel(now, tick=False):
+        for n in range(ALERT_AFTER + 3):  # from many addresses, in French
+            client_at(throttled_client, f"192.0.2.{n}").post("/portal/login", data={
+                "email": "target@example.org", "password": "guess"})
+    db.session.expire_all()
+    [email] = db.session.scalars(select(OutboundEmail)).all()
+    assert email.to_address == "target@example.org"
+    assert email.subject == "Someone tried to log in to your Kiosque account"  # her language
+    assert f"{ALERT_AFTER} times" in email.body_text and "17:00" in email.body_text
+    assert "http://kiosque.test/portal/password/forgotten" in email.body_text
+
+
+def test_one_client_trying_many_addresses_is_stopped(db, throttled_client, now):
+    sprayer = client_at(throttled_client, "203.0.113.66")
+    with time_machine.travel(now, tick=False):
+        answers = [sprayer.post("/portal/login", data={
+            "email": f"person{n}@example.org", "password": "Printemps2026"}).status_code
+            for n in range(CLIENT_FREE_FAILURES + 2)]
+        other = client_at(throttled_client.application.test_client(), "198.51.100.1")
+        elsewhere = other.post("/portal/login", data={"email": "x@example.org",
+                                                      "password": "nope"})
+    assert answers[:-1] == [401] * (CLIENT_FREE_FAILURES + 1) and answers[-1] == 429
+    assert elsewhere.status_code == 401
+
+
+def test_with_rate_limits_off_nobody_waits(app, db, client):
+    user = StaffFactory()
+    db.session.commit()
+    assert app.config["RATELIMIT_ENABLED"] is False  # the suite's app, as benchmarks run
+    for n in range(12):
+        assert client.post("/portal/login", data={
+            "email": user.email, "password": f"guess {n}"}).status_code == 401
+    log_in(client, user)
+
+
+def test_head_on_the_login_page_answers_like_get(client):
+    assert client.head("/portal/login").status_code == 200
+    assert client.get("/portal/login").status_code == 200
+
+
+# Logging out for real -------------------------------------------------------------------
+
+
+def copy_cookies(app, source, names) -> object:
+    """Another browser holding copies of `source`'s cookies `names`."""
+    other = app.test_client()
+    for name in names:
+        cookie = source.get_cookie(name)
+        assert cookie is not None, name
+        other.set_cookie(name, cookie.value)
+    return other
+
+
+def opens_the_portal(client, venue) -> bool:
+    return client.get(f"/portal/venues/{venue.slug}/").status_code == 200
+
+
+def log_in_remembered(client, user):
+    response = client.post("/portal/login", data={"email": user.email,
+                                                  "password": STAFF_PASSWORD, "remember": "y"})
+    assert response.status_code == 302
+
+
+def test_stay_logged_in_survives_closing_the_browser_until_logout(app, db, client):
+    membership = MembershipFactory()
+    db.session.commit()
+    log_in_remembered(client, membership.user)
+    reopened = copy_cookies(app, client, ["remember_token"])  # the session cookie is gone
+    assert opens_the_portal(reopened, membership.venue)
+    assert opens_the_portal(reopened, membership.venue)
+    logout = reopened.post("/portal/logout")
+    dropped = [c for c in logout.headers.getlist("Set-Cookie")
+               if c.startswith("remember_token=")]
+    assert dropped and "Expires=Thu, 01 Jan 1970" in dropped[0]
+    assert reopened.get_cookie("remember_token") is None
+    assert not opens_the_portal(reopened, membership.venue)
+
+
+def test_cookies_copied_before_a_logout_are_refused_after_it(app, db, client):
+    membership = MembershipFactory()
+    db.session.commit()
+    log_in_remembered(client, membership.user)
+    session_copy = copy_cookies(app, client, ["session"])
+    remember_copy = copy_cookies(app, client, ["remember_token"])
+    assert opens_the_portal(session_copy, membership.venue)
+    assert opens_the_portal(remember_copy, membership.venue)
+    client.post("/portal/logout")
+    assert not opens_the_portal(client, membership.venue)
+    assert not opens_the_portal(session_copy, membership.venue)
+    assert not opens_the_portal(remember_copy, membership.venue)
+
+
+def test_logging_out_leaves_the_other_devices_logged_in(app, db, client):
+    membership = MembershipFactory()
+    db.session.commit()
+    laptop = app.test_client()
+    log_in(client, membership.user)
+    log_in(laptop, membership.user)
+    client.post("/portal/logout")
+    assert opens_the_portal(laptop, membership.venue)
+
+
+def test_logging_out_everywhere_ends_every_device(app, db, client):
+    membership = MembershipFactory()
+    db.session.commit()
+    phone, laptop = app.test_client(), app.test_client()
+    log_in_remembered(phone, membership.user)
+    log_in(laptop, membership.user)
+    page = laptop.get("/portal/account").get_data(as_text=True)
+    assert "Se déconnecter partout" in page
+    response = laptop.post("/portal/logout/everywhere")
+    assert response.headers["Location"] == "/portal/login"
+    assert "Vous êtes déconnecté·e sur tous vos appareils." in laptop.get(
+        "/portal/login").get_data(as_text=True)
+    remembered = copy_cookies(app, phone, ["remember_token"])
+    for device in (phone, laptop, remembered):
+        assert not opens_the_portal(device, membership.venue)
+
+
+def test_a_new_password_logs_the_other_devices_out_but_not_this_one(app, db, client):
+    membership = MembershipFactory()
+    db.session.commit()
+    log_in_remembered(client, membership.user)
+    copies = [copy_cookies(app, client, ["session"]), copy_cookies(app, client,
+                                                                   ["remember_token"])]
+    other_device = app.test_client()
+    log_in(other_device, membership.user)
+    changed = client.post("/portal/account", data={
+        "current_password": STAFF_PASSWORD, "new_password": "une phrase secrète",
+        "confirm": "une phrase secrète"})
+    assert changed.status_code == 302
+    assert opens_the_portal(client, membership.venue)
+    assert opens_the_portal(copy_cookies(app, client, ["remember_token"]), membership.venue)
+    for device in (*copies, other_device):
+        assert not opens_the_portal(device, membership.venue)
+
+
+def test_a_password_reset_logs_out_every_device(app, db, client):
+    membership = MembershipFactory()
+    db.session.commit()
+    log_in_remembered(client, membership.user)
+    stolen = copy_cookies(app, client, ["remember_token"])
+    browser = app.test_client()
+    browser.post("/portal/password/forgotten", data={"email": membership.user.email})
+    done = browser.post(link_in(last_email(db)), data={
+        "password": "une phrase secrète", "confirm": "une phrase secrète"})
+    assert done.status_code == 302 and opens_the_portal(browser, membership.venue)
+    assert not opens_the_portal(client, membership.venue)
+    assert not opens_the_portal(stolen, membership.venue)
+
+
+def test_a_login_ends_after_two_weeks_even_if_remembered(app, db, client, now):
+    membership = MembershipFactory()
+    db.session.commit()
+    with time_machine.travel(now, tick=False):
+        log_in_remembered(client, membership.user)
+    reopened = copy_cookies(app, client, ["remember_token"])
+    with time_machine.travel(now + timedelta(days=13), tick=False):
+        assert opens_the_portal(reopened, membership.venue)
+    with time_machine.travel(now + timedelta(days=14, minutes=1), tick=False):
+        assert not opens_the_portal(copy_cookies(app, client, ["remember_token"]),
+                                    membership.venue)
+
+
+def test_a_session_naming_a_plain_user_id_is_refused(app, db, client):
+    """Cookies of the former scheme (the user's id) or a forged id open nothing."""
+    membership = MembershipFactory()
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(membership.user.id)
+        session["_fresh"] = True
+    assert not opens_the_portal(client, membership.venue)
 
 
 # Password reset and invitations through the pages ----------------------------------------
@@ -284,6 +480,23 @@ def test_changing_ones_own_password(db, client):
     assert ok.status_code == 302
     db.session.expire_all()
     assert user.check_password("une phrase secrète")
+
+
+def test_a_weak_new_password_is_refused_with_advice(db, client):
+    user = MembershipFactory().user
+    db.session.commit()
+    log_in(client, user)
+    form = {"current_password": STAFF_PASSWORD, "new_password": "azertyuiop",
+            "confirm": "azertyuiop"}
+    page = client.post("/portal/account", data=form).get_data(as_text=True)
+    assert "Ce mot de passe est trop facile à deviner" in page
+    assert "C’est un mot de passe très courant." in page
+    page = client.post("/portal/account?lang=en", data=form).get_data(as_text=True)
+    assert "This password is too easy to guess" in page
+    assert "This is a very common password." in page
+    db.session.expire_all()
+    assert user.check_password(STAFF_PASSWORD)
+    assert client.get("/portal/account").status_code == 200  # still logged in
 
 
 def test_an_invitation_leaves_through_smtp_after_the_commit(app, db, client):

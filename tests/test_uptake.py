@@ -117,6 +117,11 @@ def test_the_agency_api_refuses_venues_and_strangers(db, client, now):
     response = client.get("/api/v1/agency/uptake",
                           headers={"Authorization": f"Bearer {venue_token}"})
     assert response.status_code == 401
+    # Who asks is checked before what they ask: no hint about the parameters to strangers.
+    for query in ("from=nonsense", "group_by=person", "format=xml"):
+        response = client.get(f"/api/v1/agency/uptake?{query}")
+        assert response.status_code == 401, query
+        assert response.get_json()["error"] == "unauthorized"
 
 
 def test_bad_periods_get_a_clear_422(db, client, now):

@@ -8,6 +8,7 @@ from flask_wtf import CSRFProtect
 
 
 def register_portal(app: Flask, api: Api, csrf: CSRFProtect) -> None:
+    from marketplace.accounts.logins import LOGIN_LIFETIME
     from marketplace.extensions import login_manager
     from venues_portal import api_door  # noqa: F401  (its routes join the venue API)
     from venues_portal.api import blp as venue_api_blp
@@ -30,4 +31,5 @@ def register_portal(app: Flask, api: Api, csrf: CSRFProtect) -> None:
     login_manager.login_message = None
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("REMEMBER_COOKIE_DURATION", 14 * 24 * 3600)
+    # The cookie lasts as long as the login it names (marketplace.accounts.logins).
+    app.config.setdefault("REMEMBER_COOKIE_DURATION", LOGIN_LIFETIME)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.accounts.models import User
+from marketplace.accounts.password_strength import check_password_strength, personal_words
 from marketplace.errors import ValidationFailed
 from marketplace.inventory.locking import transaction
 
@@ -34,14 +35,17 @@ def check_email(email: object, field: str = "email") -> str:
     return value
 
 
-def check_new_password(password: object, field: str = "password") -> str:
-    """A password good enough to set: 10 to 200 characters, not only spaces."""
+def check_new_password(password: object, field: str = "password", *,
+                       personal: tuple[str | None, ...] = ()) -> str:
+    """A password good enough to set: 10 to 200 characters, not only spaces, and hard to
+    guess (zxcvbn), the person's own e-mail address and name (`personal`) counting as easy."""
     if not isinstance(password, str) or not password.strip():
         raise ValidationFailed("Choose a password.", field=field)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed("The password must be at least 10 characters long.", field=field)
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValidationFailed("The password must be at most 200 characters long.", field=field)
+    check_password_strength(password, personal_words(*personal), field=field)
     return password
 
 

@@ -82,7 +82,7 @@ def accept_invitation(session: Session, token: str, *, name: object, password: o
     """The invited person chooses their password (and name); the link then stops working."""
     user = invitation_user(session, token, secret=secret, now=now)
     name = text(name, "name", "The name", 200, required=True)
-    password = check_new_password(password)
+    password = check_new_password(password, personal=(user.email, name, user.name))
     with transaction(session):
         user.name = name
         user.set_password(password)

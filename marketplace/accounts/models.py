@@ -8,7 +8,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -39,14 +46,40 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When they were last told of wrong passwords typed for their address (at most daily).
+    failed_login_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
 
+    # The key of the login this object was loaded through or opened for (not a column):
+    # marketplace.accounts.logins sets it (an instance attribute; None on the class).
+    login_key = None
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated users
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the "stay logged in" cookie: the key of
+        this browser's login, not the user's id, so that ending the login (logging out, a
+        new password) refuses every copy of those cookies."""
+        if not self.login_key:
+            raise RuntimeError("no login opened: use marketplace.accounts.logins.open_login")
+        return self.login_key
+
+    # UserMixin compares people by get_id(): the same person is the same id, whichever login.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
@@ -76,6 +109,44 @@ class Membership(Base):
 
     user: Mapped[User] = relationship(back_populates="memberships")
     venue: Mapped[Venue] = relationship()
+
+
+class LoginSession(Base):
+    """One browser's login of a person (the phone at the door, the office laptop...).
+
+    The browser's cookies carry a random key, stored here only as a hash; the login
+    lasts while its row does, so deleting the row logs that browser out for good.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(Base):
+    """Wrong passwords typed for one address from one client address, for the login backoff.
+
+    Both addresses are kept only as keyed digests (HMAC with the app's secret): the
+    table never holds an e-mail address or an IP address in clear.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (UniqueConstraint("account_key", "client_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(64), index=True)
+    client_key: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer)
+    first_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 def hash_token(token: str) -> str:

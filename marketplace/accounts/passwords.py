@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.authentication import check_new_password, find_user
+from marketplace.accounts.logins import end_every_login
 from marketplace.accounts.mail import ComposeEmail
 from marketplace.accounts.models import User
 from marketplace.accounts.signed_links import linked_user, make_link_token
@@ -40,19 +41,23 @@ def reset_link_user(session: Session, token: str, *, secret: str, now: datetime)
 
 def reset_password(session: Session, token: str, password: object, *, secret: str,
                    now: datetime) -> User:
-    """Set a new password through a reset link; the link stops working at once."""
+    """Set a new password through a reset link; the link stops working at once, and so
+    does every login of the person (whoever knew the old password is logged out)."""
     user = reset_link_user(session, token, secret=secret, now=now)
-    password = check_new_password(password)
+    password = check_new_password(password, personal=(user.email, user.name))
     with transaction(session):
         user.set_password(password)
+        end_every_login(session, user)
     return user
 
 
 def change_password(session: Session, user: User, current: object, new: object) -> User:
-    """A logged-in person changes their password, giving the current one first."""
+    """A logged-in person changes their password, giving the current one first; every login
+    of theirs ends (the caller opens a new one for the browser they changed it from)."""
     if not isinstance(current, str) or not user.check_password(current):
         raise ValidationFailed("The current password is not right.", field="current_password")
-    new = check_new_password(new, field="new_password")
+    new = check_new_password(new, field="new_password", personal=(user.email, user.name))
     with transaction(session):
         user.set_password(new)
+        end_every_login(session, user)
     return user

@@ -162,7 +162,9 @@ class ColleagueForm(FlaskForm):
 
 def show_error(form: FlaskForm, error: DomainError) -> None:
     """Show a service's refusal next to the field it names (or above the form)."""
-    message = gettext(error.message)  # the service's English words, in the catalogue
+    # The service's English words, and its hints (a weak password's), are in the catalogue.
+    message = " ".join([gettext(error.message),
+                        *(gettext(hint) for hint in getattr(error, "hints", ()))])
     field = form._fields.get(error.field) if error.field else None
     if field is not None:
         field.errors = [*field.errors, message]

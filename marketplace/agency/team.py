@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from marketplace.accounts.memberships import accept_invitation, invitation_user
 from marketplace.accounts.signed_links import InvalidLink
@@ -16,6 +16,7 @@ from marketplace.agency.operations import agency_team, invite_colleague, remove_
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
+from marketplace.web.staff_sessions import start_login
 
 
 def _team_page(form: ColleagueForm, status: int = 200):
@@ -78,8 +79,7 @@ def accept_invitation_page(token: str):
         except ValidationFailed as error:
             show_error(form, error)
         else:
-            session.clear()
-            login_user(user)
+            start_login(user)
             flash(_("Welcome to the agency's dashboard!"), "success")
             return redirect(url_for(".dashboard"))
     return render_template("agency/invitation.html", form=form, user=user)

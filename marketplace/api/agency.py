@@ -70,12 +70,12 @@ class UptakeSchema(ma.Schema):
 
 
 @blp.get("/uptake")
+@agency_token_required  # outside the arguments: who asks is checked before what they ask
 @blp.arguments(UptakeQuerySchema, location="query")
 @blp.response(200, UptakeSchema)
 @blp.alt_response(200, success=True, content_type="text/csv", schema={
     "type": "string", "description": "format=csv: one row per group, `;`-separated"})
 @blp.doc(security=[{"bearerAuth": []}])
-@agency_token_required
 def get_uptake(query: dict):
     """Released and sold seats, revenue, discounts and audiences, by group."""
     rows = [row.as_dict() for row in uptake(

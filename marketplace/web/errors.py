@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -110,6 +113,48 @@ def handle_http_exception(error: HTTPException):
     return error_response(status, code, message, headers=headers)
 
 
+# Flask-WTF's reasons for a form that was fine but waited too long (or outlived the
+# session it was shown in: a logout in another tab); other reasons are a plain 400.
+STALE_FORM = {"The CSRF token has expired.", "The CSRF session token is missing."}
+# Their pages show flash messages: a stale form of theirs comes back with one.
+FLASHING_BLUEPRINTS = ("venues_portal", "agency")
+
+
+def handle_csrf_error(error: CSRFError):
+    """A form sent too long after it was shown comes back fresh, saying so; nothing changed."""
+    if error.description not in STALE_FORM:
+        return handle_http_exception(error)
+    if wants_json():
+        return error_response(400, "form_expired", "The form expired; load it again.")
+    again = _same_page_again()
+    if again and request.blueprint in FLASHING_BLUEPRINTS:
+        flash(_("This page was open for too long, so what you sent was not saved. "
+                "Here it is again: please try once more."), "error")
+        if request.headers.get("HX-Request"):
+            return "", 400, {"HX-Refresh": "true"}  # htmx reloads the page, token and all
+        return redirect(again, 303)
+    message = _("This page was open for too long, so what you sent was not saved. "
+                "Load it again and try once more.")
+    response = render_template("errors/error.html", status=400, code="form_expired",
+                               message=message, again=again)
+    return response, 400
+
+
+def _same_page_again() -> str | None:
+    """The address that shows the form again: this one if it answers GET, else the page it
+    was sent from (same site only)."""
+    try:  # the page and its form's POST may be two endpoints at one address
+        current_app.create_url_adapter(request).match(request.path, method="GET")
+    except HTTPException:
+        pass
+    else:
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return None
+
+
 def handle_domain_error(error: DomainError):
     status = STATUS_BY_KIND.get(error.kind, 400)
     retry_after = getattr(error, "retry_after", None)
@@ -145,6 +190,7 @@ def register_error_handlers(app: Flask) -> None:
     from marketplace.web.input_guard import install_input_guard
 
     install_input_guard(app)
+    app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(DBAPIError, handle_database_unavailable)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
-from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from datetime import timedelta
 
-from marketplace.accounts.authentication import authenticate, normalise_email
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_timedelta, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.accounts.login_attempts import LoginThrottled, attempt_login
 from marketplace.accounts.memberships import accept_invitation, invitation_user
 from marketplace.accounts.passwords import (
     change_password,
@@ -19,6 +21,12 @@ from marketplace.accounts.signed_links import InvalidLink
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db, limiter
 from marketplace.timeutil import utcnow
+from marketplace.web.staff_sessions import (
+    end_logins_everywhere,
+    end_this_login,
+    start_login,
+    this_login_remembered,
+)
 from venues_portal.access import safe_next, staff_page
 from venues_portal.blueprint import bp
 from venues_portal.emails import compose_portal_email
@@ -32,42 +40,53 @@ from venues_portal.forms.accounts import (
 )
 
 
-def _failed(response) -> bool:
-    """Only failed attempts count towards the login limits (a success redirects)."""
-    return response.status_code != 302
-
-
-def _login_email() -> str:
-    return "login:" + normalise_email(request.form.get("email"))
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per 10 minutes", methods=["POST"], deduct_when=_failed)
-@limiter.limit("5 per 10 minutes", methods=["POST"], key_func=_login_email,
-               deduct_when=_failed)
 def login():
-    """The staff login (e-mail and password); throttled per address and per client."""
-    if current_user.is_authenticated and request.method == "GET":
+    """The staff login (e-mail and password); wrong passwords slow down the one guessing
+    (per address and per client: marketplace.accounts.login_attempts), not the owner."""
+    if current_user.is_authenticated and request.method != "POST":
         return redirect(safe_next(request.args.get("next")) or url_for(".home"))
     form = LoginForm()
-    if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data, form.password.data, utcnow(),
-                            locale=str(get_locale()))
+    if not form.is_submitted():  # GET, and HEAD with it
+        return render_template("portal/login.html", form=form)
+    if form.validate():
+        try:
+            user = attempt_login(
+                db.session, form.email.data, form.password.data,
+                client=request.remote_addr or "", now=utcnow(),
+                secret=current_app.config["SECRET_KEY"], compose=compose_portal_email,
+                throttle=current_app.config.get("RATELIMIT_ENABLED", True),
+                locale=str(get_locale()))
+        except LoginThrottled as refused:
+            wait = format_timedelta(timedelta(seconds=refused.retry_after), threshold=1)
+            form.form_errors.append(_(
+                "Too many wrong passwords from this device. Try again in %(wait)s, or choose "
+                "a new password with “Forgotten password?”.", wait=wait))
+            return (render_template("portal/login.html", form=form), 429,
+                    {"Retry-After": str(refused.retry_after)})
         if user is not None:
-            session.clear()  # nothing from before the login carries over
-            login_user(user, remember=form.remember.data)
+            start_login(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or url_for(".home"))
         form.form_errors.append(_("Wrong e-mail address or password."))
-    return render_template("portal/login.html", form=form), 200 if request.method == "GET" else 401
+    return render_template("portal/login.html", form=form), 401
 
 
 @bp.post("/logout")
 def logout():
-    form = ActionForm()
-    if form.validate_on_submit():
-        logout_user()
-        session.clear()
+    """Log this browser out (the other devices stay logged in)."""
+    if ActionForm().validate_on_submit():
+        end_this_login()
         flash(_("You are logged out."), "info")
+    return redirect(url_for(".login"))
+
+
+@bp.post("/logout/everywhere")
+@staff_page
+def logout_everywhere():
+    """Log out on every device: phones, computers, and any copy of their cookies."""
+    if ActionForm().validate_on_submit():
+        end_logins_everywhere(current_user._get_current_object())
+        flash(_("You are logged out on all your devices."), "info")
     return redirect(url_for(".login"))
 
 
@@ -98,9 +117,9 @@ def reset_password_page(token: str):
         except ValidationFailed as error:
             show_error(form, error)
         else:
-            session.clear()
-            login_user(user)
-            flash(_("Your new password is saved."), "success")
+            start_login(user)  # every other login of theirs has just ended
+            flash(_("Your new password is saved. You are logged out on your other devices."),
+                  "success")
             return redirect(url_for(".home"))
     return render_template("portal/reset.html", form=form, user=user)
 
@@ -120,8 +139,7 @@ def accept_invitation_page(token: str):
         except ValidationFailed as error:
             show_error(form, error)
         else:
-            session.clear()
-            login_user(user)
+            start_login(user)
             flash(_("Welcome to Kiosque!"), "success")
             return redirect(url_for(".home"))
     return render_template("portal/invitation.html", form=form, user=user)
@@ -130,15 +148,18 @@ def accept_invitation_page(token: str):
 @bp.route("/account", methods=["GET", "POST"])
 @staff_page
 def account():
-    """One's own account: change the password."""
+    """One's own account: change the password, log out on every device."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        remembered = this_login_remembered()
         try:
-            change_password(db.session, current_user, form.current_password.data,
-                            form.new_password.data)
+            user = change_password(db.session, current_user._get_current_object(),
+                                   form.current_password.data, form.new_password.data)
         except ValidationFailed as error:
             show_error(form, error)
         else:
-            flash(_("Your new password is saved."), "success")
+            start_login(user, remember=remembered)  # this browser stays; the others are out
+            flash(_("Your new password is saved. You are logged out on your other devices."),
+                  "success")
             return redirect(url_for(".account"))
-    return render_template("portal/account.html", form=form)
+    return render_template("portal/account.html", form=form, action=ActionForm())

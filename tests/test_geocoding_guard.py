@@ -41,7 +41,7 @@ def memo(request):
     if request.param == "memory":
         return GeocoderMemo(None)
     if request.param == "redis":
-        return GeocoderMemo(fakeredis.FakeRedis())
+        return GeocoderMemo(fakeredis.FakeRedis(server=fakeredis.FakeServer()))  # its own
     return GeocoderMemo(broken_redis())
 
 

@@ -145,7 +145,7 @@ def test_without_postgresql_the_lock_lives_in_redis(tmp_path):
     from sqlalchemy import create_engine
 
     engine = create_engine(f"sqlite:///{tmp_path / 'lock.sqlite'}")
-    client = fakeredis.FakeRedis()
+    client = fakeredis.FakeRedis(server=fakeredis.FakeServer())
     with job_lock("digest", engine, client) as first:
         with job_lock("digest", engine, client) as second:
             assert first and not second

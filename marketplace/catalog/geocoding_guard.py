@@ -143,15 +143,20 @@ class GuardedGeocoder:
         call = self._pool.submit(self.inner.geocode, query)
         call.add_done_callback(lambda done: self._keep(key, done))
         try:
-            return call.result(timeout=self.timeout)
+            call.exception(timeout=self.timeout)
         except CallTimedOut:
             # Failed for now; the answer, when it comes, replaces this (see _keep).
             self.memo.remember(key, _FAILED, FAILURE_TTL, keep_older=True)
             raise GeocodingUnavailable(f"no answer within {self.timeout:g} s") from None
-        except GeocodingUnavailable:
-            raise
-        except Exception as error:  # a geocoder's own bug must not become a 500
+        # Kept here too, not only by the callback: the pool runs callbacks after waking
+        # this thread, and the next request must already find the answer.
+        self._keep(key, call)
+        error = call.exception()
+        if isinstance(error, GeocodingUnavailable):
+            raise error
+        if error is not None:  # a geocoder's own bug must not become a 500
             raise GeocodingUnavailable(type(error).__name__) from error
+        return call.result()
 
     def _wait_for_slot(self) -> bool:
         give_up_at = time.monotonic() + self.patience

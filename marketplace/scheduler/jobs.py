@@ -18,6 +18,7 @@ from marketplace.contacts.services import refresh_stages
 from marketplace.contacts.webhooks import deliver_webhooks
 from marketplace.inventory.services import close_ended_releases, sweep_expired_holds
 from marketplace.mail.mailer import deliver_emails
+from marketplace.mail.message import MailSettings
 from marketplace.orders.confirmation import cancel_abandoned_orders
 from marketplace.scheduler.digests import queue_agency_digests, queue_venue_digests
 from marketplace.scheduler.links import MailLinks
@@ -33,6 +34,7 @@ class JobContext:
     # For the links in e-mails (no request to read them from).
     base_url: str = "http://127.0.0.1:5000"
     secret_key: str = ""
+    mail: MailSettings = MailSettings()
 
     @property
     def links(self) -> MailLinks:
@@ -59,7 +61,7 @@ def close_releases(ctx: JobContext, now: datetime) -> int:
 
 
 def send_emails(ctx: JobContext, now: datetime) -> int:
-    return deliver_emails(ctx.engine, ctx.smtp_url, now)
+    return deliver_emails(ctx.engine, ctx.smtp_url, now, settings=ctx.mail)
 
 
 def send_webhooks(ctx: JobContext, now: datetime) -> int:
@@ -106,7 +108,7 @@ def send_agency_digests(ctx: JobContext, now: datetime) -> int:
 def _then_send(ctx: JobContext, now: datetime, queued: int) -> int:
     # What a job queued leaves at once; whatever fails waits for send_emails' next pass.
     if queued:
-        deliver_emails(ctx.engine, ctx.smtp_url, now)
+        deliver_emails(ctx.engine, ctx.smtp_url, now, settings=ctx.mail)
     return queued
 
 

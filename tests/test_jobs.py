@@ -16,7 +16,7 @@ from marketplace.contacts.services import record_paid_order
 from marketplace.feedback.models import Feedback
 from marketplace.orders.payments import gateway_for
 from marketplace.orders.refunds import refund_paid_order
-from marketplace.scheduler import mailings
+from marketplace.scheduler import digests, mailings
 from marketplace.scheduler.links import mail_links
 from marketplace.scheduler.runner import run_job
 from tests.buying import bought
@@ -207,3 +207,25 @@ def test_an_email_a_template_chokes_on_is_recorded_failed_and_the_others_leave(
     assert run_job(job, ctx, now + timedelta(hours=1, minutes=5)).count == 0
     assert sorted(email_keys("practical:")) == sorted([f"practical:{fine.id}",
                                                        f"practical:{broken.id}"])
+
+
+def test_a_digest_that_cannot_be_written_fails_alone(app, db, now, monkeypatch):
+    release = _release(db, now)
+    bought(app, release, 1, now)
+    venue = release.performance.venue
+    broken = MembershipFactory(venue=venue, role="manager").user
+    fine = MembershipFactory(venue=venue, role="manager").user
+    db.session.commit()
+    render = digests.render_email
+
+    def chokes_on_one_person(name, locale, **context):
+        if context["user"].id == broken.id:
+            raise KeyError("sold")
+        return render(name, locale, **context)
+
+    monkeypatch.setattr(digests, "render_email", chokes_on_one_person)
+    assert run_job(JOB["send_venue_digests"], job_context(app),
+                   now + timedelta(hours=16)).count == 1
+    assert email(f"digest:{venue.id}:2026-11-21:{fine.id}").status == "outbox"
+    failed = email(f"digest:{venue.id}:2026-11-21:{broken.id}")
+    assert (failed.status, failed.last_error) == ("failed", "not written: KeyError")

@@ -57,6 +57,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config))
 
     app.json.sort_keys = False
+    from marketplace.mail.message import mail_settings
+
+    mail_settings(app.config)  # a MAIL_FROM or DKIM key that cannot work stops the start
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -126,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.privacy.views import bp as privacy_bp
     from marketplace.storefront.views import bp as storefront_bp
     from marketplace.watches.views import bp as watches_bp
+    from marketplace.web.digests import bp as digests_bp
     from marketplace.web.health import bp as health_bp
     from venues_portal import register_portal
 
@@ -135,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_bp)
     app.register_blueprint(watches_bp)
     app.register_blueprint(feedback_bp)
+    app.register_blueprint(digests_bp)
     register_api(app, rest_api, csrf)
     register_portal(app, rest_api, csrf)
     register_agency(app)

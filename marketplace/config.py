@@ -70,6 +70,12 @@ def config_from_env(instance_path: Path, env: dict[str, str] | None = None) -> d
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or "https://api.stripe.com",
         "SMTP_URL": env.get("SMTP_URL") or None,
+        # The sender of every e-mail; its domain is the Message-ID's (and DKIM's) domain.
+        "MAIL_FROM": env.get("MAIL_FROM") or "Kiosque <billetterie@kiosque.example.org>",
+        # Optional DKIM signing: an RSA private key (a PEM file's path, or the PEM itself)
+        # and the selector its public key is published under (<selector>._domainkey.<domain>).
+        "DKIM_PRIVATE_KEY": env.get("DKIM_PRIVATE_KEY") or None,
+        "DKIM_SELECTOR": env.get("DKIM_SELECTOR") or None,
         "HOLD_TTL_SECONDS": int(env.get("HOLD_TTL_SECONDS") or 600),
         # Seats one client may hold at once across offers (off with RATELIMIT_ENABLED).
         "MAX_HELD_SEATS_PER_BROWSER": int(env.get("MAX_HELD_SEATS_PER_BROWSER") or 12),

@@ -7,6 +7,7 @@ nothing a client can send reaches the database in a shape it would refuse with a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -14,6 +15,41 @@ from marketplace.errors import DomainError, ValidationFailed
 
 # Ids are 32-bit integers in every database we run on.
 MAX_ID = 2**31 - 1
+
+# Control characters (C0, DEL, C1) and Unicode's line and paragraph separators. In a
+# one-line field (a title, a name, an address) they break what is built from it: a line
+# break in a show title once made an e-mail's Subject header unwritable. The API schemas
+# (as an OpenAPI pattern and a check), the forms and the services all refuse them with
+# this one pattern and this one message (422 `invalid_characters` in the API).
+CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+# What Python's str.strip() removes, spelled out so that a JSON Schema reader means the same.
+WHITESPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# Spaces that are not control characters: what may separate the words of a line.
+SPACES = r"\x20\xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
+# A run of printable characters (no whitespace, no control character).
+WORD = rf"[^{WHITESPACE}{CONTROL_CHARACTERS}]+"
+# Surrounding whitespace is fine (it is stripped); inside, words and spaces only. Written
+# so that each character has one way to match: the pattern runs in linear time.
+ONE_LINE_REQUIRED_PATTERN = rf"^[{WHITESPACE}]*{WORD}(?:[{SPACES}]+{WORD})*[{WHITESPACE}]*$"
+# The same, or blank.
+ONE_LINE_PATTERN = rf"^(?:[{WHITESPACE}]*|{ONE_LINE_REQUIRED_PATTERN[1:-1]})$"
+_ONE_LINE = re.compile(ONE_LINE_PATTERN)
+INVALID_CHARACTERS = "invalid_characters"
+ONE_LINE_MESSAGE = "Line breaks and other control characters are not allowed here."
+
+
+def breaks_the_line(value: str) -> bool:
+    """True when `value` holds a control character inside it (surrounding whitespace, which
+    is stripped anyway, does not count)."""
+    return _ONE_LINE.fullmatch(value) is None
+
+
+def one_line(value: str, field: str) -> str:
+    """`value` if it holds no control character (see `breaks_the_line`), else 422
+    `invalid_characters` on `field`."""
+    if breaks_the_line(value):
+        raise ValidationFailed(ONE_LINE_MESSAGE, code=INVALID_CHARACTERS, field=field)
+    return value
 
 
 def integer(value: object, field: str, label: str, low: int, high: int) -> int:
@@ -28,12 +64,15 @@ def integer(value: object, field: str, label: str, low: int, high: int) -> int:
 
 
 def text(value: object, field: str, label: str, max_length: int, *,
-         required: bool = False) -> str:
-    """`value` stripped, at most `max_length` characters; required means not blank."""
+         required: bool = False, multiline: bool = False) -> str:
+    """`value` stripped, at most `max_length` characters; required means not blank; on one
+    line (no control characters) unless `multiline`."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise ValidationFailed(f"{label} must be text.", field=field)
+    if not multiline:
+        one_line(value, field)
     value = value.strip()
     if required and not value:
         raise ValidationFailed(f"{label} is required.", field=field)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from marketplace.extensions import db, redis_connector
+from marketplace.mail.message import mail_settings
 from marketplace.mail.models import OutboundEmail
 from marketplace.scheduler.jobs import JOBS, JobContext
 
@@ -13,7 +14,8 @@ JOB = {job.name: job for job in JOBS}
 
 def job_context(app, smtp_url: str | None = None) -> JobContext:
     return JobContext(engine=db.engine, smtp_url=smtp_url, redis_client=redis_connector.client,
-                      base_url=app.config["BASE_URL"], secret_key=app.config["SECRET_KEY"])
+                      base_url=app.config["BASE_URL"], secret_key=app.config["SECRET_KEY"],
+                      mail=mail_settings(app.config))
 
 
 def email_keys(prefix: str = "") -> list[str]:

@@ -169,6 +169,10 @@ ACCESS: dict[str, tuple] = {
     "watches.create": (303, 303, 303, 303, 303, 303),
     "watches.stop GET": (404, 404, 404, 404, 404, 404),
     "watches.stop POST": (404, 404, 404, 404, 404, 404),
+    # Staff digests' one-click stop: the signed link is the key (a made-up one: 404).
+    "digests.stop GET": (404, 404, 404, 404, 404, 404),
+    "digests.stop POST": (404, 404, 404, 404, 404, 404),
+    "digests.resume": (404, 404, 404, 404, 404, 404),
 }
 
 

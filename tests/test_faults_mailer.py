@@ -12,12 +12,16 @@ from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, update
 from sqlalchemy.orm import Session
 
-from marketplace.mail import mailer
+from marketplace.mail import mailer, smtp
 from marketplace.mail.mailer import CLAIM_TIMEOUT, deliver_emails, queue_email
+from marketplace.mail.message import MailSettings
 from marketplace.mail.models import OutboundEmail
+from marketplace.scheduler.jobs import JobContext
+from marketplace.scheduler.runner import run_job
+from tests.jobs_helpers import JOB
 from tests.smtp_server import free_port, smtp_server
 
 
@@ -92,7 +96,7 @@ def test_a_sender_that_dies_before_the_final_dot_leaves_the_email_to_a_later_sen
 
     monkeypatch.setattr(Session, "commit", dies_at_the_second_commit)
     with pytest.raises(SystemExit), Session(db.engine) as session:
-        mailer._deliver_one(session, email_id(db), server.url, now, now)
+        mailer._deliver_one(session, email_id(db), server.url, now, now, MailSettings())
     monkeypatch.undo()
     assert server.received == []  # the server threw the unfinished message away
     assert status_of(db.engine) == "sending"
@@ -122,3 +126,78 @@ def test_a_long_batch_dates_each_claim_when_it_makes_it(db, now, monkeypatch):
     claims = db.session.scalars(select(OutboundEmail.claimed_at)
                                 .order_by(OutboundEmail.id)).all()
     assert claims == [now, now + timedelta(seconds=400), now + timedelta(seconds=800)]
+
+
+# One bad e-mail never holds the others --------------------------------------------------
+
+
+def _broken(db, dedup_key: str, **values) -> None:
+    """Write a row as old data would be: straight into the table, no validation."""
+    db.session.execute(update(OutboundEmail).where(OutboundEmail.dedup_key == dedup_key)
+                       .values(**values))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("through", ["smtp", "outbox"])
+def test_a_message_that_cannot_be_written_fails_alone_and_the_batch_goes_on(
+        app, db, now, caplog, through):
+    """The regression: a line break where a header goes made `send_emails` raise, and every
+    e-mail queued after it (other venues' tickets) stayed queued."""
+    queued(db, now, count=3)
+    _broken(db, "fault:1", to_address="p1@example.org\r\nBcc: everyone@example.org")
+    with smtp_server() as (url, received):
+        ctx = JobContext(engine=db.engine, smtp_url=url if through == "smtp" else None,
+                         redis_client=None)
+        assert run_job(JOB["send_emails"], ctx, now).count == 2
+    assert [status_of(db.engine, f"fault:{n}") for n in range(3)] == [
+        "sent" if through == "smtp" else "outbox", "failed",
+        "sent" if through == "smtp" else "outbox"]
+    if through == "smtp":
+        assert [m["To"] for m in received] == ["p0@example.org", "p2@example.org"]
+    db.session.expire_all()
+    failed = db.session.scalar(select(OutboundEmail).where(OutboundEmail.dedup_key == "fault:1"))
+    assert failed.last_error == "not written: the recipient's address cannot be written in a header"
+    assert failed.sent_at is None
+    # Nobody's address in the log, only the row's id and the reason.
+    assert "failed" in caplog.text and "example.org" not in caplog.text
+    # A failed e-mail is not tried again by the next run.
+    with smtp_server() as (url, received):
+        assert deliver_emails(db.engine, url, now + CLAIM_TIMEOUT * 2) == 0
+        assert received == []
+
+
+def test_a_title_with_a_line_break_from_before_the_check_is_sent_on_one_line(db, now):
+    queued(db, now)
+    _broken(db, "fault:0", subject="Vos billets : Le\r\nCid,\n21 nov.")
+    with smtp_server() as (url, received):
+        assert deliver_emails(db.engine, url, now) == 1
+    assert received[0]["Subject"] == "Vos billets : Le Cid, 21 nov."
+
+
+def test_an_unexpected_error_while_sending_one_message_fails_it_alone(db, now, monkeypatch,
+                                                                      caplog):
+    queued(db, now, count=3)
+    send = smtp.send
+
+    def chokes_on_the_second(smtp_url, message, accepting):
+        if message.recipient == "p1@example.org":
+            raise UnicodeEncodeError("ascii", "é", 0, 1, "a surprise")
+        send(smtp_url, message, accepting)
+
+    monkeypatch.setattr(smtp, "send", chokes_on_the_second)
+    with smtp_server() as (url, received):
+        assert deliver_emails(db.engine, url, now) == 2
+    assert len(received) == 2 and status_of(db.engine, "fault:1") == "failed"
+    db.session.expire_all()
+    assert db.session.scalar(select(OutboundEmail.last_error).where(
+        OutboundEmail.dedup_key == "fault:1")) == "not sent: UnicodeEncodeError"
+    assert "p1@" not in caplog.text
+
+
+def test_a_refusal_by_the_server_keeps_no_words_of_it(db, now, server):
+    """A server's answer may quote the address: only its class and code are kept."""
+    queued(db, now)
+    server.answers.append("451 4.7.1 <p0@example.org>: try again later")
+    assert deliver_emails(db.engine, server.url, now) == 0
+    db.session.expire_all()
+    assert db.session.scalar(select(OutboundEmail.last_error)) == "not sent: SMTPDataError 451"

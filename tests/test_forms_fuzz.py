@@ -16,10 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from marketplace.catalog.models import Show
 from marketplace.extensions import db as _db
 from marketplace.inventory.services import place_hold
 from marketplace.orders.models import Order
 from marketplace.timeutil import utcnow
+from marketplace.validation import breaks_the_line
 from tests.buying import row_counts
 from tests.factories import MembershipFactory, PerformanceFactory, ReleaseFactory, log_in
 
@@ -148,4 +150,60 @@ def test_any_performance_form_schedules_or_says_why(portal, on_sale, form):
                            data=form)
     assert response.status_code in (302, 422), response.status_code
     if response.status_code == 422:
+        assert row_counts() == before
+
+
+# One-line fields: whatever is typed, what is stored holds no control character ---------
+
+ONE_LINE_REFUSED = "Les retours à la ligne et autres caractères de contrôle ne sont pas acceptés"
+# Any text, with a line break or an escape inside often enough to matter.
+one_line_text = st.one_of(anything, st.builds(
+    "{}{}{}".format, st.text(st.characters(exclude_categories=["Cs", "Cc"]), min_size=1,
+                             max_size=20),
+    st.sampled_from(["\r\n", "\n", "\r", "\t", "\x1b", "\x85", "\u2028", "\x0b"]),
+    st.text(st.characters(exclude_categories=["Cs", "Cc"]), min_size=1, max_size=20)))
+
+
+def _stored_on_one_line_or_refused(response, typed: str) -> None:
+    page = response.get_data(as_text=True)
+    if "\x00" in typed:
+        assert response.status_code == 422
+    elif breaks_the_line(typed):
+        assert response.status_code == 422 and ONE_LINE_REFUSED in page, response.status_code
+
+
+@FUZZ
+@given(title=one_line_text)
+def test_any_show_title_is_stored_on_one_line_or_refused_with_the_message(portal, on_sale,
+                                                                          title):
+    tomorrow = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT20:30")
+    before = row_counts()
+    response = portal.post(f"/portal/venues/{on_sale['venue'].slug}/performances/new",
+                           data={"show_id": "", "title": title, "discipline": "theatre",
+                                 "dates-0": tomorrow})
+    assert response.status_code in (302, 422), response.status_code
+    _stored_on_one_line_or_refused(response, title)
+    if response.status_code == 302:
+        stored = _db.session.scalar(select(Show.title).order_by(Show.id.desc()).limit(1))
+        assert not breaks_the_line(stored) and stored == title.strip()
+    else:
+        assert row_counts() == before
+
+
+@FUZZ
+@given(name=one_line_text)
+def test_any_buyer_name_is_stored_on_one_line_or_refused_with_the_message(client, on_sale,
+                                                                          name):
+    hold = place_hold(_db.session, on_sale["release"].id, 1, utcnow(), 600)
+    _db.session.commit()
+    before = row_counts()
+    response = client.post(f"/checkout/{hold.id}", data={
+        "email": "lea@example.org", "name": name, "postcode": "13006"})
+    assert response.status_code in (303, 422), response.status_code
+    _stored_on_one_line_or_refused(response, name)
+    if response.status_code == 303:
+        stored = _db.session.scalar(select(Order.buyer_name)
+                                    .order_by(Order.created_at.desc()).limit(1))
+        assert not breaks_the_line(stored) and stored == name.strip()
+    else:
         assert row_counts() == before

@@ -4,20 +4,25 @@ digests for venue managers and the agency; each once, only for paid, unerased or
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from email.header import decode_header, make_header
 
-from sqlalchemy import select
+from jinja2 import UndefinedError
+from sqlalchemy import select, update
 
+from marketplace.catalog.models import Show
 from marketplace.contacts.models import Contact
 from marketplace.contacts.rights import erase
 from marketplace.contacts.services import record_paid_order
 from marketplace.feedback.models import Feedback
 from marketplace.orders.payments import gateway_for
 from marketplace.orders.refunds import refund_paid_order
+from marketplace.scheduler import digests, mailings
 from marketplace.scheduler.links import mail_links
 from marketplace.scheduler.runner import run_job
 from tests.buying import bought
 from tests.factories import MembershipFactory, ReleaseFactory, UserFactory
 from tests.jobs_helpers import JOB, email, email_keys, job_context
+from tests.smtp_server import smtp_server
 
 CURTAIN_OFFSET = timedelta(hours=4)  # ReleaseFactory: curtain at now + 4 h (21:00 Paris)
 
@@ -157,3 +162,70 @@ def test_digests_are_written_in_the_language_each_staff_member_chose(app, db, no
     monday = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
     assert run_job(JOB["send_agency_digests"], ctx, monday).count == 1
     assert email(f"agency-digest:{agent.id}:2026-W47").subject.startswith("Kiosque, week 47")
+
+
+def test_a_title_with_a_line_break_from_old_data_does_not_stop_the_evening(app, db, now,
+                                                                          monkeypatch):
+    """Such a title (refused since) once made send_emails raise, and the tickets of every
+    other venue stayed queued."""
+    old, other = _release(db, now), _release(db, now)
+    bought(app, old, 1, now, email="old@example.org")
+    bought(app, other, 1, now, email="other@example.org")
+    db.session.execute(update(Show).where(Show.id == old.performance.show_id)
+                       .values(title="Le Cid\r\nBcc: everyone@example.org"))
+    db.session.commit()
+    with smtp_server() as (url, received):
+        monkeypatch.setitem(app.config, "SMTP_URL", url)  # what leaves after the job's commit
+        assert run_job(JOB["send_practical_information"], job_context(app, url),
+                       now + timedelta(hours=1)).count == 2
+    assert sorted(m["To"] for m in received) == ["old@example.org", "other@example.org"]
+    assert all(m["Bcc"] is None for m in received)
+    [subject] = [m["Subject"] for m in received if m["To"] == "old@example.org"]
+    assert "Le Cid Bcc: everyone@example.org" in str(make_header(decode_header(subject)))
+
+
+def test_an_email_a_template_chokes_on_is_recorded_failed_and_the_others_leave(
+        app, db, now, monkeypatch, caplog):
+    first, second = _release(db, now), _release(db, now)
+    broken = bought(app, first, 1, now)
+    fine = bought(app, second, 1, now)
+    render = mailings.render_email
+
+    def chokes_on_one_order(name, locale, **context):
+        if context["order"].id == broken.id:
+            raise UndefinedError("'None' has no attribute 'name'")
+        return render(name, locale, **context)
+
+    monkeypatch.setattr(mailings, "render_email", chokes_on_one_order)
+    ctx, job = job_context(app), JOB["send_practical_information"]
+    assert run_job(job, ctx, now + timedelta(hours=1)).count == 1
+    assert email(f"practical:{fine.id}").status == "outbox"
+    failed = email(f"practical:{broken.id}")
+    assert (failed.status, failed.last_error) == ("failed", "not written: UndefinedError")
+    assert "lea.martin" not in caplog.text
+    # Recorded under its key: the next runs do not try it again and again.
+    assert run_job(job, ctx, now + timedelta(hours=1, minutes=5)).count == 0
+    assert sorted(email_keys("practical:")) == sorted([f"practical:{fine.id}",
+                                                       f"practical:{broken.id}"])
+
+
+def test_a_digest_that_cannot_be_written_fails_alone(app, db, now, monkeypatch):
+    release = _release(db, now)
+    bought(app, release, 1, now)
+    venue = release.performance.venue
+    broken = MembershipFactory(venue=venue, role="manager").user
+    fine = MembershipFactory(venue=venue, role="manager").user
+    db.session.commit()
+    render = digests.render_email
+
+    def chokes_on_one_person(name, locale, **context):
+        if context["user"].id == broken.id:
+            raise KeyError("sold")
+        return render(name, locale, **context)
+
+    monkeypatch.setattr(digests, "render_email", chokes_on_one_person)
+    assert run_job(JOB["send_venue_digests"], job_context(app),
+                   now + timedelta(hours=16)).count == 1
+    assert email(f"digest:{venue.id}:2026-11-21:{fine.id}").status == "outbox"
+    failed = email(f"digest:{venue.id}:2026-11-21:{broken.id}")
+    assert (failed.status, failed.last_error) == ("failed", "not written: KeyError")

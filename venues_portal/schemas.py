@@ -19,6 +19,8 @@ from marketplace.inventory.terms import (
     MIN_DISCOUNT,
 )
 from marketplace.timeutil import PARIS
+from marketplace.validation import ONE_LINE_PATTERN, SPACES, WHITESPACE, WORD
+from marketplace.web.one_line import one_line
 
 
 class VenueSchema(ma.Schema):
@@ -115,17 +117,26 @@ def _whole(description: str, **kwargs) -> ma.fields.Integer:
     return ma.fields.Integer(strict=True, metadata={"description": description}, **kwargs)
 
 
+# Blank, or an http(s) address on one line (linear-time, as marketplace.validation's).
+IMAGE_URL_PATTERN = (rf"^(?:[{WHITESPACE}]*|[{WHITESPACE}]*https?://(?:{WORD})?"
+                     rf"(?:[{SPACES}]+{WORD})*[{WHITESPACE}]*)$")
+
+
 class ShowInputSchema(ma.Schema):
-    title = ma.fields.String(required=True, validate=[Length(max=200), Regexp(NOT_BLANK)],
+    title = ma.fields.String(required=True,
+                             validate=[Length(max=200), Regexp(NOT_BLANK), one_line],
                              metadata={"description": "Up to 200 characters"})
     discipline = ma.fields.String(required=True, validate=OneOf(DISCIPLINES))
-    description = ma.fields.String(load_default="", validate=Length(max=5000))
+    # Several lines are fine here; NUL is refused in any text (marketplace.web.input_guard).
+    description = ma.fields.String(load_default="",
+                                   validate=[Length(max=5000), Regexp(r"^[^\x00]*$")])
     duration_minutes = _whole("Running time, 1 to 1440", allow_none=True, load_default=None,
                               validate=Range(1, 24 * 60))
-    age_guidance = ma.fields.String(load_default="", validate=Length(max=60),
+    age_guidance = ma.fields.String(load_default="",
+                                    validate=[Length(max=60), Regexp(ONE_LINE_PATTERN), one_line],
                                     metadata={"description": "e.g. 'dès 8 ans'"})
     image_url = ma.fields.String(
-        load_default="", validate=[Length(max=500), Regexp(r"^(\s*$|\s*https?://)")],
+        load_default="", validate=[Length(max=500), Regexp(IMAGE_URL_PATTERN), one_line],
         metadata={"description": "http(s) address"})
 
 
@@ -157,7 +168,8 @@ class CreatedSchema(ma.Schema):
 
 class ReleaseCreateSchema(ma.Schema):
     performance_id = _whole("One of this venue's upcoming performances", required=True)
-    category = ma.fields.String(required=True, validate=[Length(max=80), Regexp(NOT_BLANK)],
+    category = ma.fields.String(required=True,
+                                validate=[Length(max=80), Regexp(NOT_BLANK), one_line],
                                 metadata={"description": "e.g. 'Placement libre'"})
     face_price_cents = _whole("Face price in cents, 1 to 1 000 000", required=True,
                               validate=Range(1, MAX_FACE_PRICE_CENTS))
@@ -284,7 +296,8 @@ SALES_EXAMPLE = {
 
 
 class CheckinInputSchema(ma.Schema):
-    code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500),
+    code = ma.fields.String(required=True, validate=[
+        ma.validate.Length(min=1, max=500), Regexp(ONE_LINE_PATTERN), one_line],
                             metadata={"description": "The ticket code (or the ticket link) "
                                                      "read from the QR code"})
 

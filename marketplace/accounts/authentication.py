@@ -14,6 +14,7 @@ from marketplace.accounts.models import User
 from marketplace.accounts.password_strength import check_password_strength, personal_words
 from marketplace.errors import ValidationFailed
 from marketplace.inventory.locking import transaction
+from marketplace.validation import one_line
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
@@ -27,7 +28,7 @@ def normalise_email(email: object) -> str:
 
 def check_email(email: object, field: str = "email") -> str:
     """A plausible e-mail address, normalised, else ValidationFailed on `field`."""
-    value = normalise_email(email)
+    value = one_line(normalise_email(email), field)
     if not value:
         raise ValidationFailed("The e-mail address is required.", field=field)
     if len(value) > 254 or not _EMAIL.fullmatch(value):

@@ -48,6 +48,8 @@ class User(UserMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When they were last told of wrong passwords typed for their address (at most daily).
     failed_login_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the one-click "stop" of a digest e-mail: no daily or weekly digest any more.
+    digests_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

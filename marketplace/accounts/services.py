@@ -56,6 +56,21 @@ def remember_staff_language(session: Session, user: User, locale: str) -> None:
         user.locale = locale
 
 
+def set_digests(session: Session, user_id: object, *, stopped: bool, now: datetime) -> User:
+    """Stop (or resume) the person's daily and weekly digests; again is fine. NotFound when
+    the link names no one."""
+    user = (session.get(User, user_id)
+            if isinstance(user_id, int) and not isinstance(user_id, bool) else None)
+    if user is None:
+        raise NotFound("This link does not lead to anyone's digests.")
+    with transaction(session):
+        if not stopped:
+            user.digests_stopped_at = None
+        elif user.digests_stopped_at is None:
+            user.digests_stopped_at = now
+    return user
+
+
 def record_token_use(session: Session, api_token: ApiToken, now: datetime) -> None:
     """Note that the token was just used (shown to managers deciding what to revoke)."""
     session.execute(

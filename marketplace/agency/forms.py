@@ -30,6 +30,7 @@ from marketplace.accounts.authentication import MAX_PASSWORD_LENGTH, MIN_PASSWOR
 from marketplace.agency.labels import discipline_labels, grouping_labels
 from marketplace.errors import DomainError
 from marketplace.uptake.periods import MAX_PERIOD_DAYS, Period
+from marketplace.web.one_line import OneLine
 
 PRESET_DAYS = (7, 30, 90, 365)
 DEFAULT_DAYS = 30
@@ -57,7 +58,7 @@ class ChoiceField(SelectField):
 class FilterForm(Form):
     """Period and grouping of the dashboard, read from the query string (no CSRF: it reads)."""
 
-    days = StringField()
+    days = StringField(validators=[OneLine()])
     start = DayField(_l("From"), validators=[Optional()])
     end = DayField(_l("To"), validators=[Optional()])
     group_by = ChoiceField(_l("Table by"), default="venue",
@@ -118,22 +119,22 @@ def discipline_choices() -> list[tuple[str, str]]:
 
 class VenueInviteForm(FlaskForm):
     name = StringField(_l("Name of the venue"), validators=[
-        DataRequired(_l("The venue needs a name.")), Length(max=200)])
-    address = StringField(_l("Street address"), validators=[Length(max=300)])
+        DataRequired(_l("The venue needs a name.")), Length(max=200), OneLine()])
+    address = StringField(_l("Street address"), validators=[Length(max=300), OneLine()])
     postcode = StringField(_l("Postcode"), validators=[
         DataRequired(_l("Type the postcode.")),
-        Regexp(r"^\s*\d{5}\s*$", message=_l("A French postcode has 5 digits."))])
+        Regexp(r"^\s*\d{5}\s*$", message=_l("A French postcode has 5 digits.")), OneLine()])
     city = StringField(_l("City"), validators=[
-        DataRequired(_l("Type the city.")), Length(max=120)])
+        DataRequired(_l("Type the city.")), Length(max=120), OneLine()])
     discipline = SelectField(_l("Main discipline"), choices=discipline_choices,
                              default="theatre")
     lat = FloatField(_l("Latitude (optional)"), validators=[
         Optional(), NumberRange(-90, 90, _l("A latitude lies between -90 and 90."))])
     lng = FloatField(_l("Longitude (optional)"), validators=[
         Optional(), NumberRange(-180, 180, _l("A longitude lies between -180 and 180."))])
-    manager_name = StringField(_l("Manager's name"), validators=[Length(max=200)])
+    manager_name = StringField(_l("Manager's name"), validators=[Length(max=200), OneLine()])
     manager_email = EmailField(_l("Manager's e-mail address"), validators=[
-        DataRequired(_l("Type their e-mail address.")), Length(max=254)])
+        DataRequired(_l("Type their e-mail address.")), Length(max=254), OneLine()])
 
 
 def agency_role_choices() -> list[tuple[str, str]]:
@@ -143,7 +144,7 @@ def agency_role_choices() -> list[tuple[str, str]]:
 
 class AcceptForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[
-        DataRequired(_l("Type your name.")), Length(max=200)])
+        DataRequired(_l("Type your name.")), Length(max=200), OneLine()])
     password = PasswordField(_l("Choose a password"), validators=[
         DataRequired(_l("Choose a password.")),
         Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
@@ -155,8 +156,8 @@ class AcceptForm(FlaskForm):
 
 class ColleagueForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[
-        DataRequired(_l("Type their e-mail address.")), Length(max=254)])
-    name = StringField(_l("Name"), validators=[Length(max=200)])
+        DataRequired(_l("Type their e-mail address.")), Length(max=254), OneLine()])
+    name = StringField(_l("Name"), validators=[Length(max=200), OneLine()])
     role = SelectField(_l("Role"), choices=agency_role_choices, default="staff")
 
 

@@ -8,17 +8,19 @@ import marshmallow as ma
 from marshmallow import validate
 
 from marketplace.orders.checkout import _OLDEST_BUYER_AGE as OLDEST_BUYER_AGE
+from marketplace.validation import CONTROL_CHARACTERS, ONE_LINE_REQUIRED_PATTERN, WHITESPACE
+from marketplace.web.one_line import one_line
 
 # The same rules as marketplace.orders.checkout.read_buyer, so that the document says them;
 # the service still checks (the HTML checkout form does not pass through this schema).
 # Python's \s (what the service strips and refuses) is wider than a JSON Schema reader's:
 # spelled out, the document and the service mean the same whitespace.
-_WS = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-# No NUL anywhere: the app refuses it in any text (marketplace.web.input_guard).
-EMAIL_PATTERN = (rf"^[{_WS}]*[^@{_WS}\x00]{{1,64}}@[^@{_WS}\x00]+\.[^@{_WS}.\x00]{{2,}}"
-                 rf"[{_WS}]*$")
+_WS = WHITESPACE
+# No control character inside: one-line fields refuse them (marketplace.validation).
+EMAIL_PATTERN = (rf"^[{_WS}]*[^@{_WS}{CONTROL_CHARACTERS}]{{1,64}}@[^@{_WS}{CONTROL_CHARACTERS}]+"
+                 rf"\.[^@{_WS}.{CONTROL_CHARACTERS}]{{2,}}[{_WS}]*$")
 POSTCODE_PATTERN = rf"^[{_WS}]*[A-Za-z0-9][A-Za-z0-9 -]{{1,8}}[A-Za-z0-9][{_WS}]*$"
-NOT_BLANK = rf"^[{_WS}]*[^{_WS}\x00][^\x00]*$"
+NOT_BLANK = ONE_LINE_REQUIRED_PATTERN
 # URL-safe tokens (itsdangerous and secrets.token_urlsafe): nothing else can match one.
 TOKEN_PATTERN = r"^[A-Za-z0-9_.\-]+$"
 _THIS_YEAR = dt.date.today().year
@@ -37,14 +39,15 @@ class CheckoutRequestSchema(ma.Schema):
     email = ma.fields.String(
         required=True,
         validate=[validate.Length(max=254), validate.Regexp(EMAIL_PATTERN, error=(
-            "This e-mail address does not look right (name@example.org)."))],
+            "This e-mail address does not look right (name@example.org).")), one_line],
         metadata={"description": "Where the tickets are sent"})
     name = ma.fields.String(required=True,
-                            validate=[validate.Length(max=200), validate.Regexp(NOT_BLANK)])
+                            validate=[validate.Length(max=200), validate.Regexp(NOT_BLANK),
+                                      one_line])
     postcode = ma.fields.String(
         required=True,
         validate=[validate.Length(max=10), validate.Regexp(
-            POSTCODE_PATTERN, error="The postcode should look like 13001.")],
+            POSTCODE_PATTERN, error="The postcode should look like 13001."), one_line],
         metadata={"description": "e.g. 13001"})
     birth_year = ma.fields.Integer(
         strict=True, allow_none=True, load_default=None,

@@ -69,7 +69,7 @@ def _show_values(show_fields: Mapping[str, Any]) -> dict[str, Any]:
         "title": title,
         "discipline": discipline,
         "description": text(show_fields.get("description"), "show.description",
-                            "The description", 5000),
+                            "The description", 5000, multiline=True),
         "duration_minutes": None if duration is None else integer(
             duration, "show.duration_minutes", "The duration (minutes)", 1, 24 * 60),
         "age_guidance": text(show_fields.get("age_guidance"), "show.age_guidance",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from marketplace.catalog.models import DISCIPLINES, Venue
 from marketplace.errors import ValidationFailed
 from marketplace.timeutil import utcnow
+from marketplace.validation import one_line
 
 SLUG_MAX_LENGTH = 80
 _SLUG_BASE_LENGTH = SLUG_MAX_LENGTH - 8  # room for a "-NNN" suffix on collision
@@ -64,6 +65,10 @@ class VenueFields:
 def check_venue_fields(*, name: str, city: str, postcode: str, lat: float, lng: float,
                        address: str = "") -> VenueFields:
     """Trim and check a venue's fields; raise ValidationFailed naming the first bad one."""
+    for field, value in (("name", name), ("city", city), ("postcode", postcode),
+                         ("address", address)):
+        if isinstance(value, str):
+            one_line(value, field)
     name, city = (name or "").strip(), (city or "").strip()
     postcode, address = (postcode or "").strip(), (address or "").strip()
     if not name:

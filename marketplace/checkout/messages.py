@@ -9,11 +9,14 @@ from __future__ import annotations
 from flask_babel import gettext
 
 from marketplace.errors import DomainError
+from marketplace.validation import INVALID_CHARACTERS
 
 
 def field_message(error: DomainError, value: object) -> str:
     """The message next to the field the error names (`value` is what the buyer typed)."""
     blank = value is None or (isinstance(value, str) and not value.strip())
+    if error.code == INVALID_CHARACTERS:
+        return gettext("Line breaks and other control characters are not allowed here.")
     if error.code == "buyer_limit_reached":
         # Never how many seats that address has: whoever typed it may not be its owner.
         return gettext("One person can buy at most %(cap)d seats for this performance, and "

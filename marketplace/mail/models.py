@@ -30,6 +30,8 @@ class OutboundEmail(Base):
     body_html: Mapped[str | None] = mapped_column(Text)
     # Mailings one can stop (alerts): mail clients offer a one-click "unsubscribe" (RFC 8058).
     unsubscribe_url: Mapped[str | None] = mapped_column(String(500))
+    # A buyer's e-mail about their order: the selling venue answers (its public address).
+    reply_to: Mapped[str | None] = mapped_column(String(254))
     status: Mapped[str] = mapped_column(String(20), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

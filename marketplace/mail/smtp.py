@@ -15,8 +15,9 @@ import re
 import smtplib
 from collections.abc import Callable
 from contextlib import suppress
-from email.message import EmailMessage
 from urllib.parse import unquote, urlparse
+
+from marketplace.mail.message import OutgoingMessage
 
 
 class _DotLast:
@@ -44,7 +45,7 @@ class _SMTPS(_DotLast, smtplib.SMTP_SSL):
     pass
 
 
-def send(smtp_url: str, message: EmailMessage, accepting: Callable[[], None]) -> None:
+def send(smtp_url: str, message: OutgoingMessage, accepting: Callable[[], None]) -> None:
     """Send `message`; `accepting` runs before the final dot, and its errors abort the send.
 
     Raises OSError or SMTPException when the server refuses or goes away; after
@@ -58,7 +59,9 @@ def send(smtp_url: str, message: EmailMessage, accepting: Callable[[], None]) ->
     try:
         if url.username:
             smtp.login(unquote(url.username), unquote(url.password or ""))
-        smtp.send_message(message)
+        # The very bytes that were signed: send_message would write the message anew.
+        options = ["SMTPUTF8", "BODY=8BITMIME"] if message.smtputf8 else []
+        smtp.sendmail(message.sender, [message.recipient], message.data, mail_options=options)
         finished = True
     finally:
         if finished:

@@ -22,6 +22,11 @@ SEATS_GONE = "seats_gone"  # the payment came after the hold, and the seats had 
 AMOUNT_MISMATCH = "amount_mismatch"
 
 
+def venue_reply_to(order: Order) -> str | None:
+    """Who answers the buyer's reply: the selling venue's public address, when it has one."""
+    return order.release.performance.venue.email or None
+
+
 def _context(order: Order) -> dict:
     performance = order.release.performance
     return {"order": order, "performance": performance, "show": performance.show,
@@ -39,11 +44,13 @@ def queue_confirmation(session: Session, order: Order, links: OrderLinks, now: d
     text, html = render_email(
         "order_confirmed", order.locale, **context, tickets=order.tickets,
         order_url=links.order_url(order.id), calendar_url=links.calendar_url(order.id),
+        privacy_url=f"{links.base_url}/mes-donnees",
         qr_urls={t.code: links.qr_url(t.code, "png") for t in order.tickets},
         site_url=links.base_url,
     )
     return queue_email(session, dedup_key=f"order:{order.id}:confirmation", to=order.buyer_email,
-                       subject=subject, body_text=text, body_html=html, now=now)
+                       subject=subject, body_text=text, body_html=html,
+                       reply_to=venue_reply_to(order), now=now)
 
 
 def queue_refund_notice(session: Session, order: Order, reason: str, now: datetime,
@@ -59,4 +66,5 @@ def queue_refund_notice(session: Session, order: Order, reason: str, now: dateti
     text, html = render_email("order_refunded", order.locale, **context, reason=reason,
                               site_url=site_url)
     return queue_email(session, dedup_key=f"order:{order.id}:refund", to=order.buyer_email,
-                       subject=subject, body_text=text, body_html=html, now=now)
+                       subject=subject, body_text=text, body_html=html,
+                       reply_to=venue_reply_to(order), now=now)

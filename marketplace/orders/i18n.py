@@ -77,8 +77,15 @@ def email_environment(locale: str) -> Environment:
     env.filters["euros"] = lambda cents: euros(cents, locale)
     env.filters["paris_datetime"] = lambda value, fmt="EEEE d MMMM y, HH:mm": paris_datetime(
         value, locale, fmt)
+    env.filters["map_url"] = map_url
     env.globals["locale"] = locale
     return env
+
+
+def map_url(venue) -> str:
+    """The venue on OpenStreetMap's map (any phone opens it; no key, no tracking)."""
+    lat, lng = f"{venue.lat:.5f}", f"{venue.lng:.5f}"
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=17/{lat}/{lng}"
 
 
 def render_email(name: str, locale: str, **context) -> tuple[str, str]:

@@ -7,13 +7,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from marketplace.web.one_line import OneLine
+
 
 class AskLinkForm(FlaskForm):
     email = EmailField(_l("Your e-mail address"), validators=[
         DataRequired(_l("Enter the e-mail address you bought with.")),
         Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
                message=_l("This e-mail address does not look right.")),
-        Length(max=254)])
+        Length(max=254), OneLine()])
 
 
 class ActionForm(FlaskForm):

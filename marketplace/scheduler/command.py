@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from marketplace.extensions import db, redis_connector
+from marketplace.mail.message import mail_settings
 from marketplace.outbound import policy_from_config
 from marketplace.scheduler.jobs import JOBS, JobContext
 from marketplace.scheduler.runner import run_all_once, run_job
@@ -23,7 +24,8 @@ def job_context() -> JobContext:
                       redis_client=redis_connector.client,
                       base_url=current_app.config.get("BASE_URL") or "http://127.0.0.1:5000",
                       secret_key=current_app.config["SECRET_KEY"],
-                      webhook_policy=policy_from_config(current_app.config))
+                      webhook_policy=policy_from_config(current_app.config),
+                      mail=mail_settings(current_app.config))
 
 
 @click.command("scheduler")

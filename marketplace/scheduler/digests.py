@@ -1,7 +1,9 @@
 """Digests: each venue's managers every morning, the agency every Monday.
 
-Keys: digest:<venue_id>:<date> and agency-digest:<user_id>:<ISO week>; a rerun or a
-second scheduler finds them taken. Staff read French (no per-person language yet).
+Keys: digest:<venue_id>:<date>:<user_id> and agency-digest:<user_id>:<ISO week>; a rerun or
+a second scheduler finds them taken. Each is written in the person's language, carries a
+one-click stop (List-Unsubscribe), and is not written for those who stopped them. One that
+cannot be written is recorded failed under its key; the others go on.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from marketplace.catalog.models import Performance, Show, Venue
 from marketplace.catalog.offers import Criteria
 from marketplace.catalog.queries import offers_statement, schedule_of
 from marketplace.inventory.models import Release
-from marketplace.mail.mailer import queue_email
+from marketplace.mail.mailer import queue_email, record_unwritten
 from marketplace.orders.i18n import gettext_for, known_locale, render_email
 from marketplace.orders.models import Order
 from marketplace.pricing import price_at
@@ -53,23 +55,29 @@ def queue_venue_digests(session: Session, links: MailLinks, now: datetime) -> in
     managers: dict[int, list[User]] = defaultdict(list)
     for venue_id, user in session.execute(
             select(Membership.venue_id, User).join(User, Membership.user_id == User.id)
-            .where(Membership.role == "manager", User.active.is_(True))):
+            .where(Membership.role == "manager", User.active.is_(True),
+                   User.digests_stopped_at.is_(None))):
         managers[venue_id].append(user)
     queued = 0
     for venue in session.scalars(select(Venue).where(Venue.id.in_(managers)).order_by(Venue.id)):
         if not (sold.get(venue.id) or tonight.get(venue.id)):
             continue  # nothing to tell: no e-mail
         for user in managers[venue.id]:
-            locale = known_locale(user.locale)  # the language they chose
-            subject = gettext_for(locale)("%(venue)s: yesterday's sales, tonight's offers") % {
-                "venue": venue.name}
-            text, html = render_email(
-                "digest_venue", locale, venue=venue, user=user, day=today,
-                sold=sold.get(venue.id, []), tonight=tonight.get(venue.id, []),
-                portal_url=f"{links.base_url}/portal")
-            queued += queue_email(
-                session, dedup_key=f"digest:{venue.id}:{today.isoformat()}:{user.id}",
-                to=user.email, subject=subject, body_text=text, body_html=html, now=now)
+            key = f"digest:{venue.id}:{today.isoformat()}:{user.id}"
+            try:
+                locale = known_locale(user.locale)  # the language they chose
+                subject = gettext_for(locale)(
+                    "%(venue)s: yesterday's sales, tonight's offers") % {"venue": venue.name}
+                stop_url = links.digests_stop_url(user.id)
+                text, html = render_email(
+                    "digest_venue", locale, venue=venue, user=user, day=today,
+                    sold=sold.get(venue.id, []), tonight=tonight.get(venue.id, []),
+                    portal_url=f"{links.base_url}/portal", stop_url=stop_url)
+                queued += queue_email(session, dedup_key=key, to=user.email, subject=subject,
+                                      body_text=text, body_html=html, unsubscribe_url=stop_url,
+                                      now=now)
+            except Exception as error:
+                record_unwritten(session, dedup_key=key, to=user.email, error=error, now=now)
     session.commit()
     return queued
 
@@ -87,16 +95,24 @@ def queue_agency_digests(session: Session, links: MailLinks, now: datetime) -> i
                     key=lambda row: (-row.sold, row.group))[:TOP_VENUES]
     queued = 0
     for user in session.scalars(select(User).where(User.agency_role.is_not(None),
-                                                   User.active.is_(True)).order_by(User.id)):
-        locale = known_locale(user.locale)  # the language they chose
-        subject = gettext_for(locale)("Kiosque, week %(week)d: %(sold)d seats sold") % {
-            "week": week, "sold": totals.sold}
-        text, html = render_email("digest_agency", locale, user=user, totals=totals,
-                                  venues=venues, start=start, end=end, week=week,
-                                  dashboard_url=f"{links.base_url}/agency")
-        queued += queue_email(session, dedup_key=f"agency-digest:{user.id}:{year}-W{week:02d}",
-                              to=user.email, subject=subject, body_text=text, body_html=html,
-                              now=now)
+                                                   User.active.is_(True),
+                                                   User.digests_stopped_at.is_(None))
+                                .order_by(User.id)):
+        key = f"agency-digest:{user.id}:{year}-W{week:02d}"
+        try:
+            locale = known_locale(user.locale)  # the language they chose
+            subject = gettext_for(locale)("Kiosque, week %(week)d: %(sold)d seats sold") % {
+                "week": week, "sold": totals.sold}
+            stop_url = links.digests_stop_url(user.id)
+            text, html = render_email("digest_agency", locale, user=user, totals=totals,
+                                      venues=venues, start=start, end=end, week=week,
+                                      dashboard_url=f"{links.base_url}/agency",
+                                      stop_url=stop_url)
+            queued += queue_email(session, dedup_key=key, to=user.email, subject=subject,
+                                  body_text=text, body_html=html, unsubscribe_url=stop_url,
+                                  now=now)
+        except Exception as error:
+            record_unwritten(session, dedup_key=key, to=user.email, error=error, now=now)
     session.commit()
     return queued
 

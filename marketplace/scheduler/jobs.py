@@ -19,6 +19,7 @@ from marketplace.contacts.webhooks import deliver_webhooks
 from marketplace.inventory.client_caps import forget_ended_hold_clients
 from marketplace.inventory.services import close_ended_releases, sweep_expired_holds
 from marketplace.mail.mailer import deliver_emails
+from marketplace.mail.message import MailSettings
 from marketplace.orders.confirmation import cancel_abandoned_orders
 from marketplace.outbound import OutboundPolicy
 from marketplace.scheduler.digests import queue_agency_digests, queue_venue_digests
@@ -37,6 +38,7 @@ class JobContext:
     secret_key: str = ""
     # Rule 9: where venue webhooks may go (strict unless the deployment says otherwise).
     webhook_policy: OutboundPolicy = OutboundPolicy()
+    mail: MailSettings = MailSettings()
 
     @property
     def links(self) -> MailLinks:
@@ -68,7 +70,7 @@ def close_releases(ctx: JobContext, now: datetime) -> int:
 
 
 def send_emails(ctx: JobContext, now: datetime) -> int:
-    return deliver_emails(ctx.engine, ctx.smtp_url, now)
+    return deliver_emails(ctx.engine, ctx.smtp_url, now, settings=ctx.mail)
 
 
 def send_webhooks(ctx: JobContext, now: datetime) -> int:
@@ -115,7 +117,7 @@ def send_agency_digests(ctx: JobContext, now: datetime) -> int:
 def _then_send(ctx: JobContext, now: datetime, queued: int) -> int:
     # What a job queued leaves at once; whatever fails waits for send_emails' next pass.
     if queued:
-        deliver_emails(ctx.engine, ctx.smtp_url, now)
+        deliver_emails(ctx.engine, ctx.smtp_url, now, settings=ctx.mail)
     return queued
 
 

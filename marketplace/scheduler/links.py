@@ -8,6 +8,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 FEEDBACK_SALT = "kiosque-feedback"
 UNSUBSCRIBE_SALT = "kiosque-watch-unsubscribe"
+DIGESTS_SALT = "kiosque-digests-stop"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,18 @@ class MailLinks:
 
     def unsubscribe_url(self, watch_id: int) -> str:
         return f"{self.base_url}/alertes/{self.unsubscribe_token(watch_id)}/desabonner"
+
+    def digests_user(self, token: str) -> int | None:
+        """The staff member a digests link stands for, or None when it was not ours."""
+        try:
+            user_id = self._signer(DIGESTS_SALT).loads(token)
+        except BadSignature:
+            return None
+        return user_id if isinstance(user_id, int) else None
+
+    def digests_stop_url(self, user_id: int) -> str:
+        """Where one stops (one click, RFC 8058) or resumes the digests of this person."""
+        return f"{self.base_url}/resumes/{self._signer(DIGESTS_SALT).dumps(user_id)}/arreter"
 
     def confirm_url(self, token: str) -> str:
         return f"{self.base_url}/alertes/{token}/confirmer"

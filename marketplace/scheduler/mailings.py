@@ -2,10 +2,13 @@
 
 Both are queued under a fixed key per order (practical:<id>, aftershow:<id>), so a rerun,
 a retry or a second scheduler writes nothing new; only paid orders, never erased ones.
+An e-mail whose words cannot be written (old data a template chokes on) is recorded as
+failed under its key and the others go on. Both come from the selling venue (Reply-To).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import Select, exists, literal, select
@@ -13,8 +16,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from marketplace.catalog.models import Performance
 from marketplace.inventory.models import Release
-from marketplace.mail.mailer import queue_email
+from marketplace.mail.mailer import queue_email, record_unwritten
 from marketplace.mail.models import OutboundEmail
+from marketplace.orders.emails import venue_reply_to
 from marketplace.orders.i18n import gettext_for, paris_datetime, render_email
 from marketplace.orders.models import Order
 from marketplace.scheduler.links import MailLinks
@@ -33,7 +37,9 @@ def queue_practical_emails(session: Session, links: MailLinks, now: datetime) ->
         _reachable_orders("practical:")
         .where(Performance.starts_at > now, Performance.starts_at <= now + PRACTICAL_BEFORE)
     ).unique().all()
-    queued = sum(_queue_practical(session, order, links, now) for order in orders)
+    queued = sum(_each(session, f"practical:{order.id}", order, now,
+                       lambda order=order: _queue_practical(session, order, links, now))
+                 for order in orders)
     session.commit()
     return queued
 
@@ -49,9 +55,21 @@ def queue_aftershow_emails(session: Session, links: MailLinks, now: datetime) ->
         _reachable_orders("aftershow:")
         .where(Performance.starts_at >= since, Performance.starts_at < today)
     ).unique().all()
-    queued = sum(_queue_aftershow(session, order, links, now) for order in orders)
+    queued = sum(_each(session, f"aftershow:{order.id}", order, now,
+                       lambda order=order: _queue_aftershow(session, order, links, now))
+                 for order in orders)
     session.commit()
     return queued
+
+
+def _each(session: Session, key: str, order: Order, now: datetime,
+          queue: Callable[[], bool]) -> bool:
+    """Queue one order's e-mail; one that cannot be written is recorded failed, not raised."""
+    try:
+        return queue()
+    except Exception as error:
+        record_unwritten(session, dedup_key=key, to=order.buyer_email, error=error, now=now)
+        return False
 
 
 def _reachable_orders(key_prefix: str) -> Select:
@@ -83,7 +101,8 @@ def _queue_practical(session: Session, order: Order, links: MailLinks, now: date
     }
     text, html = render_email("practical", order.locale, **context, site_url=links.base_url)
     return queue_email(session, dedup_key=f"practical:{order.id}", to=order.buyer_email,
-                       subject=subject, body_text=text, body_html=html, now=now)
+                       subject=subject, body_text=text, body_html=html,
+                       reply_to=venue_reply_to(order), now=now)
 
 
 def _queue_aftershow(session: Session, order: Order, links: MailLinks, now: datetime) -> bool:
@@ -96,4 +115,5 @@ def _queue_aftershow(session: Session, order: Order, links: MailLinks, now: date
         site_url=links.base_url,
     )
     return queue_email(session, dedup_key=f"aftershow:{order.id}", to=order.buyer_email,
-                       subject=subject, body_text=text, body_html=html, now=now)
+                       subject=subject, body_text=text, body_html=html,
+                       reply_to=venue_reply_to(order), now=now)

@@ -1,5 +1,6 @@
 """The alert job: each confirmed watch hears about new matches at most once a (Paris) day,
-never twice about the same offer (watch_alerts is unique per watch and release)."""
+never twice about the same offer (watch_alerts is unique per watch and release). An alert
+that cannot be written is recorded failed under its key, and the other watches go on."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.db import insert_once
-from marketplace.mail.mailer import queue_email
+from marketplace.mail.mailer import queue_email, record_unwritten
 from marketplace.orders.i18n import euros, gettext_for, render_email
 from marketplace.scheduler.links import MailLinks
 from marketplace.timeutil import to_paris
@@ -33,9 +34,19 @@ def evaluate_watches(session: Session, links: MailLinks, now: datetime) -> int:
                                    .where(WatchAlert.watch_id == watch.id)))
         news = [o for o in matching_offers(session, watch, now) if o.release_id not in told]
         if news:
-            queued += _queue_alert(session, watch, news, links, now)
+            try:
+                queued += _queue_alert(session, watch, news, links, now)
+            except Exception as error:
+                session.rollback()
+                record_unwritten(session, dedup_key=_key(watch, now), to=watch.email,
+                                 error=error, now=now)
+                watch.last_alerted_at = now  # tried today: once a day, as any alert
             session.commit()
     return queued
+
+
+def _key(watch: Watch, now: datetime) -> str:
+    return f"watch-alert:{watch.id}:{to_paris(now).date()}"
 
 
 def _queue_alert(session: Session, watch: Watch, offers: list, links: MailLinks,
@@ -52,7 +63,7 @@ def _queue_alert(session: Session, watch: Watch, offers: list, links: MailLinks,
         "watch_alert", watch.locale, watch=watch, offers=offers,
         offer_urls={o.release_id: links.offer_url(o.release_id) for o in offers},
         unsubscribe_url=unsubscribe_url, site_url=links.base_url)
-    inserted = queue_email(session, dedup_key=f"watch-alert:{watch.id}:{to_paris(now).date()}",
+    inserted = queue_email(session, dedup_key=_key(watch, now),
                            to=watch.email, subject=subject, body_text=text, body_html=html,
                            unsubscribe_url=unsubscribe_url, now=now)
     for offer in offers:

@@ -20,6 +20,7 @@ from marketplace.mail.caps import RecipientCap, recipient_capped
 from marketplace.mail.mailer import queue_email
 from marketplace.orders.i18n import gettext_for, known_locale, render_email
 from marketplace.scheduler.links import MailLinks
+from marketplace.validation import one_line
 from marketplace.watches.matching import matching_offers
 from marketplace.watches.models import Watch, WatchAlert
 
@@ -101,7 +102,7 @@ def unsubscribe(session: Session, watch: Watch, now: datetime) -> Watch:
 
 
 def _checked(session: Session, fields: dict) -> dict:
-    email = str(fields.get("email") or "").strip().lower()
+    email = one_line(str(fields.get("email") or ""), "email").strip().lower()
     if len(email) > 254 or not _EMAIL.match(email):
         raise ValidationFailed("Enter a valid e-mail address.", field="email")
     values: dict = {"email": email, "venue_id": None, "show_id": None}
@@ -130,8 +131,8 @@ def _checked(session: Session, fields: dict) -> dict:
         raise ValidationFailed("Unknown time.", field="when")
     values.update(
         lat=lat, lng=lng, radius_km=radius if lat is not None else None,
-        place_label=(str(fields.get("place_label") or "")[:200] or None) if lat is not None
-        else None,
+        place_label=(one_line(str(fields.get("place_label") or ""), "place_label").strip()[:200]
+                     or None) if lat is not None else None,
         discipline=discipline, max_price_cents=max_price * 100 if max_price else None,
         when_filter=None if when == "all" else when)
     return values

@@ -10,6 +10,7 @@ from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import csrf, db, limiter
 from marketplace.scheduler.links import mail_links
 from marketplace.timeutil import utcnow
+from marketplace.validation import INVALID_CHARACTERS
 from marketplace.watches.services import (
     CONFIRMATION_CAP,
     confirm_watch,
@@ -39,6 +40,8 @@ def create():
     except ValidationFailed as error:
         db.session.rollback()
         message = _messages().get(error.field, _("Something in the form is not right."))
+        if error.code == INVALID_CHARACTERS:
+            message = _("Line breaks and other control characters are not allowed here.")
         return render_template("watches/new.html", error=message, form=request.form), 422
     # Capped or not, the same answer: nobody learns how often an address was asked for.
     return redirect(url_for("watches.check_inbox", email=created.email), 303)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.contacts.webhooks import PENDING_IDS, deliver_webhooks
 from marketplace.mail.mailer import PENDING_KEYS, deliver_emails
+from marketplace.mail.message import mail_settings
 from marketplace.outbound import OutboundPolicy, policy_from_config
 from marketplace.timeutil import utcnow
 
@@ -30,7 +31,8 @@ def _after_commit(session: Session) -> None:
     engine = session.get_bind()
     if emails:
         try:
-            deliver_emails(engine, current_app.config.get("SMTP_URL"), utcnow(), keys=emails)
+            deliver_emails(engine, current_app.config.get("SMTP_URL"), utcnow(), keys=emails,
+                           settings=mail_settings(current_app.config))
         except Exception:  # an e-mail problem must never undo or fail what was committed
             log.exception("e-mail delivery after commit failed; the scheduler will retry")
     if webhooks:

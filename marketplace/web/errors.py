@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from marketplace.errors import DomainError
+from marketplace.validation import INVALID_CHARACTERS, ONE_LINE_MESSAGE
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,18 @@ def _first_message(fields: dict) -> tuple[str | None, str]:
     return None, "Invalid input."
 
 
+def _field_with_message(fields: dict, wanted: str, prefix: str = "") -> str | None:
+    """The (dotted) name of the first field refused with the message `wanted`, if any."""
+    for name, value in fields.items():
+        if isinstance(value, dict):
+            found = _field_with_message(value, wanted, f"{prefix}{name}.")
+            if found:
+                return found
+        elif value == wanted or (isinstance(value, list) and wanted in value):
+            return f"{prefix}{name}"
+    return None
+
+
 def handle_http_exception(error: HTTPException):
     data = getattr(error, "data", None) or {}
     status = error.code or 500
@@ -108,6 +121,11 @@ def handle_http_exception(error: HTTPException):
         fields = _flatten_messages(messages)
         if status == 400 and "json" in messages and not isinstance(messages["json"], dict):
             return error_response(400, "invalid_json", "The request body is not valid JSON.")
+        # A control character in a one-line field has its own code, as a NUL has.
+        field = _field_with_message(fields, ONE_LINE_MESSAGE)
+        if field is not None:
+            return error_response(status, INVALID_CHARACTERS, f"{field}: {ONE_LINE_MESSAGE}",
+                                  field=field, fields=fields, headers=headers)
         field, message = _first_message(fields)
         return error_response(status, code, message, field=field, fields=fields, headers=headers)
     return error_response(status, code, message, headers=headers)

@@ -8,6 +8,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from marketplace.accounts.authentication import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from marketplace.web.one_line import OneLine
 
 
 def role_choices() -> list[tuple[str, str]]:
@@ -17,7 +18,7 @@ def role_choices() -> list[tuple[str, str]]:
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[
-        DataRequired(_l("Type your e-mail address."))])
+        DataRequired(_l("Type your e-mail address.")), OneLine()])
     password = PasswordField(_l("Password"), validators=[
         DataRequired(_l("Type your password."))])
     remember = BooleanField(_l("Stay logged in on this device"))
@@ -25,7 +26,7 @@ class LoginForm(FlaskForm):
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[
-        DataRequired(_l("Type your e-mail address.")), Length(max=254)])
+        DataRequired(_l("Type your e-mail address.")), Length(max=254), OneLine()])
 
 
 def _new_password(label):
@@ -48,7 +49,7 @@ class ResetPasswordForm(FlaskForm):
 
 class AcceptInvitationForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[
-        DataRequired(_l("Type your name.")), Length(max=200)])
+        DataRequired(_l("Type your name.")), Length(max=200), OneLine()])
     password = _new_password(_l("Choose a password"))
     confirm = _confirmation("password")
 
@@ -62,8 +63,8 @@ class ChangePasswordForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[
-        DataRequired(_l("Type their e-mail address.")), Length(max=254)])
-    name = StringField(_l("Name"), validators=[Length(max=200)])
+        DataRequired(_l("Type their e-mail address.")), Length(max=254), OneLine()])
+    name = StringField(_l("Name"), validators=[Length(max=200), OneLine()])
     role = SelectField(_l("Role"), choices=role_choices, default="box_office")
 
 
@@ -78,4 +79,4 @@ class RoleForm(FlaskForm):
 class TokenForm(FlaskForm):
     label = StringField(_l("What is it for?"), validators=[
         DataRequired(_l("Name the token, for example “Billetterie Sirius”.")),
-        Length(max=200)])
+        Length(max=200), OneLine()])

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import FieldList, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
+from marketplace.web.one_line import OneLine
 from venues_portal.forms import ParisDateTimeField
 from venues_portal.labels import discipline_labels
 
@@ -20,13 +21,13 @@ def discipline_choices() -> list[tuple[str, str]]:
 
 
 class ShowFieldsMixin:
-    title = StringField(_l("Title"), validators=[Length(max=200)])
+    title = StringField(_l("Title"), validators=[Length(max=200), OneLine()])
     discipline = SelectField(_l("Discipline"), choices=discipline_choices, default="theatre")
     duration_minutes = IntegerField(_l("Running time (minutes)"), validators=[
         Optional(), NumberRange(1, 24 * 60, _l("Between 1 and 1440 minutes."))])
-    age_guidance = StringField(_l("Age guidance"), validators=[Length(max=60)])
+    age_guidance = StringField(_l("Age guidance"), validators=[Length(max=60), OneLine()])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
-    image_url = StringField(_l("Image address"), validators=[Length(max=500)])
+    image_url = StringField(_l("Image address"), validators=[Length(max=500), OneLine()])
 
     def show_fields(self) -> dict:
         return {"title": self.title.data or "", "discipline": self.discipline.data,

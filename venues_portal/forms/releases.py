@@ -17,6 +17,7 @@ from marketplace.inventory.terms import (
     MAX_STEP_MINUTES,
     MIN_DISCOUNT,
 )
+from marketplace.web.one_line import OneLine
 from venues_portal.forms import EurosField, ParisDateTimeField
 from venues_portal.labels import curve_label
 
@@ -33,7 +34,7 @@ def _discount(label):
 class ReleaseForm(FlaskForm):
     category = StringField(_l("Category"), validators=[
         InputRequired(_l("Name the seats, for example “Placement libre”.")),
-        Length(max=80, message=_l("At most 80 characters."))])
+        Length(max=80, message=_l("At most 80 characters.")), OneLine()])
     face_price = EurosField(_l("Face price (€)"), validators=[InputRequired(
         _l("Type the full price of a seat."))])
     quantity = IntegerField(_l("Seats on sale"), validators=[

@@ -135,11 +135,20 @@ def reset_password_page(token: str):
     return render_template("staff/reset.html", form=form, user=user, area=_area_of(user))
 
 
-@bp.route("/portal/invitation/<token>", methods=["GET", "POST"],
-          endpoint="accept_invitation", defaults={"area": "portal"})
+@bp.route("/portal/invitation/<token>", methods=["GET", "POST"], endpoint="accept_invitation")
+def accept_venue_invitation(token: str):
+    """The link a venue's new staff get (from a manager, or from the agency's onboarding)."""
+    return _invitation_page(token, area="portal")
+
+
 @bp.route("/agency/invitation/<token>", methods=["GET", "POST"],
-          endpoint="accept_agency_invitation", defaults={"area": "agency"})
-def accept_invitation_page(token: str, area: str):
+          endpoint="accept_agency_invitation")
+def accept_agency_invitation(token: str):
+    """The link the agency's new colleagues get."""
+    return _invitation_page(token, area="agency")
+
+
+def _invitation_page(token: str, area: str):
     """An invited person chooses a name and a password, and starts: on their venue's
     portal, or on the agency's dashboard (the link they were sent says which)."""
     secret, now = current_app.config["SECRET_KEY"], utcnow()

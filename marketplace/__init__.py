@@ -14,7 +14,6 @@ from marketplace.extensions import (
     db,
     htmx,
     limiter,
-    login_manager,
     migrate,
     redis_connector,
     rest_api,
@@ -29,6 +28,7 @@ TRANSLATION_DIRECTORIES = [
     str(PROJECT_ROOT / "marketplace" / "privacy" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "agency" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "watches" / "translations"),
+    str(PROJECT_ROOT / "marketplace" / "staff_accounts" / "translations"),
 ]
 
 
@@ -106,8 +106,6 @@ def _init_extensions(app: Flask) -> None:
         install_sqlite_pragmas(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
                      render_as_batch=True, compare_type=True)
-    login_manager.init_app(app)
-    login_manager.login_view = "venues_portal.login"
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=";".join(TRANSLATION_DIRECTORIES))
     csrf.init_app(app)
@@ -116,9 +114,9 @@ def _init_extensions(app: Flask) -> None:
     redis_connector.init_app(app)
     rest_api.init_app(app)
 
-    from marketplace.web.staff_sessions import init_staff_sessions
+    from marketplace.staff_accounts import init_staff_accounts
 
-    init_staff_sessions(app)  # the user loader: only live logins (marketplace.accounts.logins)
+    init_staff_accounts(app)  # Flask-Login, and the login, password and invitation pages
 
 
 def _register_blueprints(app: Flask) -> None:

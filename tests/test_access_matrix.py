@@ -52,8 +52,6 @@ L = LOGIN
 # endpoint: (anonymous, spectator, box office A, manager A, manager B, agency).
 # Codes of state-changing routes are what a refusal (or a rejected empty form) answers.
 ACCESS: dict[str, tuple] = {
-    "agency.accept_invitation GET": (404, 404, 404, 404, 404, 404),
-    "agency.accept_invitation POST": (404, 404, 404, 404, 404, 404),
     "agency.dashboard": (L, L, 403, 403, 403, 200),
     "agency.export": (L, L, 403, 403, 403, 200),
     "agency.invite": (L, L, 403, 403, 403, 422),
@@ -98,6 +96,20 @@ ACCESS: dict[str, tuple] = {
     "privacy.show": (401, 401, 401, 401, 401, 401),
     "privacy.stop_watch": (401, 401, 401, 401, 401, 401),
     "privacy.withdraw": (401, 401, 401, 401, 401, 401),
+    "staff.accept_agency_invitation GET": (404, 404, 404, 404, 404, 404),
+    "staff.accept_agency_invitation POST": (404, 404, 404, 404, 404, 404),
+    "staff.accept_invitation GET": (404, 404, 404, 404, 404, 404),
+    "staff.accept_invitation POST": (404, 404, 404, 404, 404, 404),
+    "staff.account GET": (L, L, 200, 200, 200, 200),
+    "staff.account POST": (L, L, 200, 200, 200, 200),
+    "staff.forgot_password GET": (200, 200, 200, 200, 200, 200),
+    "staff.forgot_password POST": (200, 200, 200, 200, 200, 200),
+    "staff.login GET": (200, 200, 302, 302, 302, 302),
+    "staff.login POST": (401, 401, 401, 401, 401, 401),  # a wrong password
+    "staff.logout": (L, L, L, L, L, L),  # logged out, or nobody to log out
+    "staff.logout_everywhere": (L, L, L, L, L, L),
+    "staff.reset_password GET": (404, 404, 404, 404, 404, 404),
+    "staff.reset_password POST": (404, 404, 404, 404, 404, 404),
     "static": (200, 200, 200, 200, 200, 200),
     "storefront.hold_seats": (303, 303, 303, 303, 303, 409),  # idem
     "storefront.index": (200, 200, 200, 200, 200, 200),
@@ -113,10 +125,6 @@ ACCESS: dict[str, tuple] = {
     "venue_api.patch_venue_me": (401, 401, 401, 422, 422, 401),  # rule 9: a private address
     "venue_api.post_webhook_test": (401, 401, 401, 200, 409, 401),  # B has no webhook
     "venue_api.venue_me": (401, 401, 401, 200, 200, 401),
-    "venues_portal.accept_invitation GET": (404, 404, 404, 404, 404, 404),
-    "venues_portal.accept_invitation POST": (404, 404, 404, 404, 404, 404),
-    "venues_portal.account GET": (L, L, 200, 200, 200, 200),
-    "venues_portal.account POST": (L, L, 200, 200, 200, 200),
     "venues_portal.cancel": (L, L, 403, 302, 404, 404),
     "venues_portal.change_member_role": (L, L, 403, 302, 404, 404),
     "venues_portal.checkin": (L, L, 200, 200, 404, 404),
@@ -129,14 +137,8 @@ ACCESS: dict[str, tuple] = {
     "venues_portal.edit_show POST": (L, L, 403, 302, 404, 404),
     "venues_portal.export_all_contacts": (L, L, 403, 200, 404, 404),
     "venues_portal.export_marketing_contacts": (L, L, 403, 200, 404, 404),
-    "venues_portal.forgot_password GET": (200, 200, 200, 200, 200, 200),
-    "venues_portal.forgot_password POST": (200, 200, 200, 200, 200, 200),
     "venues_portal.home": (L, L, 302, 302, 302, 302),
     "venues_portal.invite": (L, L, 403, 302, 404, 404),
-    "venues_portal.login GET": (200, 200, 302, 302, 302, 302),
-    "venues_portal.login POST": (401, 401, 401, 401, 401, 401),  # a wrong password
-    "venues_portal.logout": (L, L, L, L, L, L),  # logged out, or nobody to log out
-    "venues_portal.logout_everywhere": (L, L, L, L, L, L),
     "venues_portal.new_performances GET": (L, L, 403, 200, 404, 404),
     "venues_portal.new_performances POST": (L, L, 403, 422, 404, 404),
     "venues_portal.new_release GET": (L, L, 403, 200, 404, 404),
@@ -153,8 +155,6 @@ ACCESS: dict[str, tuple] = {
     "venues_portal.reschedule": (L, L, 403, 422, 404, 404),
     "venues_portal.resend_team_invitation": (L, L, 403, 404, 404, 404),  # box office already joined
     "venues_portal.resend_webhook": (L, L, 403, 302, 404, 404),
-    "venues_portal.reset_password GET": (404, 404, 404, 404, 404, 404),
-    "venues_portal.reset_password POST": (404, 404, 404, 404, 404, 404),
     "venues_portal.revoke_api_token": (L, L, 403, 302, 404, 404),
     "venues_portal.sales": (L, L, 200, 200, 404, 404),
     "venues_portal.sales_export": (L, L, 200, 200, 404, 404),
@@ -256,7 +256,7 @@ def observed(response) -> object:
 
 REFUSED = {LOGIN, 400, 401, 403, 404, 405}
 # They end the login the walk goes on with: last.
-LOGOUTS = ("venues_portal.logout", "venues_portal.logout_everywhere")
+LOGOUTS = ("staff.logout", "staff.logout_everywhere")
 
 
 def become(client, world: World, role: str, now) -> None:

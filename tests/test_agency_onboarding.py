@@ -298,7 +298,31 @@ def test_the_team_refuses_duplicates_and_removing_oneself(db, client, admin):
 
 
 def test_a_forged_or_unknown_invitation_link_is_a_404(client):
-    assert client.get("/agency/invitation/not-a-token").status_code == 404
+    page = client.get("/agency/invitation/not-a-token")
+    assert page.status_code == 404
+    # The agency's words and chrome: whom to ask, and the way to its dashboard.
+    text = page.get_data(as_text=True)
+    assert "Demandez à l'administration de l'agence" in text.replace("&#39;", "'")
+    assert "/portal/login?next=/agency/" in text
+    assert "un manager du lieu" not in text
+
+
+def test_venue_and_agency_invitations_are_one_page_saying_which_team_and_role(db, client,
+                                                                              admin):
+    """The same page welcomes both; what differs is the team joined, with its role."""
+    log_in(client, admin)
+    client.post("/agency/team", data={"email": "chloe@agence.example", "role": "admin"})
+    client.post("/agency/venues/new", data=NEW_VENUE)
+    colleague, manager = emails(db)
+    client.post("/portal/logout")
+    agency_page = client.get(link_in(colleague, "/agency/invitation/")).get_data(as_text=True)
+    venue_page = client.get(link_in(manager, "/portal/invitation/")).get_data(as_text=True)
+    for page in (agency_page, venue_page):
+        assert "Bienvenue sur Kiosque" in page and "Vous êtes invité" in page
+        assert 'name="confirm"' in page
+    assert "Agence régionale</strong> · Administration" in agency_page
+    assert "Le Théâtre de l&#39;Œuvre</strong> · Responsable" in venue_page
+    assert "Agence régionale</strong>" not in venue_page
 
 
 def test_memberships_are_untouched_by_agency_roles(db, client, admin):

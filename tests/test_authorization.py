@@ -30,10 +30,10 @@ from venues_portal.access import VENUE_PAGES
 SECRET_TITLE = "Le Secret de la Criée"
 SECRET_BUYER = "secret.buyer@example.org"
 # Portal pages that are for anyone (logging in) or for anyone logged in (their own account).
-OPEN_PAGES = {"venues_portal.login", "venues_portal.logout", "venues_portal.forgot_password",
-              "venues_portal.reset_password", "venues_portal.accept_invitation",
-              "venues_portal.home", "venues_portal.account",
-              "venues_portal.logout_everywhere"}
+OPEN_PAGES = {"staff.login", "staff.logout", "staff.forgot_password",
+              "staff.reset_password", "staff.accept_invitation",
+              "venues_portal.home", "staff.account",
+              "staff.logout_everywhere"}
 
 
 @pytest.fixture
@@ -138,7 +138,7 @@ def test_every_venue_page_is_known_to_the_access_rules(app):
 def test_anonymous_visitors_are_sent_to_the_login_page(app, db, client, world):
     before = snapshot(db)
     for rule, method in venue_rules(app, "/portal/"):
-        if rule.endpoint in OPEN_PAGES - {"venues_portal.home", "venues_portal.account"}:
+        if rule.endpoint in OPEN_PAGES - {"venues_portal.home", "staff.account"}:
             continue
         url = url_for_rule(rule, world["params"])
         response = client.open(url, method=method, data=FORM if method == "POST" else None)

@@ -78,7 +78,7 @@ def test_a_form_posted_without_its_token_is_refused_and_changes_nothing(
             assert "Cette demande n’a pas pu être comprise" in page, rule.endpoint
             walked.add(rule.endpoint)
     assert snapshot(db) == before
-    assert len(walked) >= 40 and "venues_portal.login" in walked
+    assert len(walked) >= 40 and "staff.login" in walked
 
 
 def test_every_post_form_in_the_templates_carries_the_token():

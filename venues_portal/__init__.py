@@ -8,8 +8,6 @@ from flask_wtf import CSRFProtect
 
 
 def register_portal(app: Flask, api: Api, csrf: CSRFProtect) -> None:
-    from marketplace.accounts.logins import LOGIN_LIFETIME
-    from marketplace.extensions import login_manager
     from venues_portal import api_door  # noqa: F401  (its routes join the venue API)
     from venues_portal.api import blp as venue_api_blp
     from venues_portal.blueprint import bp
@@ -24,12 +22,3 @@ def register_portal(app: Flask, api: Api, csrf: CSRFProtect) -> None:
             "type": "http", "scheme": "bearer",
             "description": "A venue token (created in the portal, API tokens) or an "
                            "agency token"})
-
-    # The "stay logged in" cookie is as guarded as the session cookie (HttpOnly, SameSite,
-    # Secure over https: marketplace.config). Session protection stays "basic": "strong"
-    # would log door staff out each time their phone changes network (and IP address).
-    login_manager.login_message = None
-    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
-    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
-    # The cookie lasts as long as the login it names (marketplace.accounts.logins).
-    app.config.setdefault("REMEMBER_COOKIE_DURATION", LOGIN_LIFETIME)

@@ -9,8 +9,8 @@ from flask_babel import force_locale, gettext
 
 from marketplace.accounts.mail import Email
 
-_LINKS = {"password_reset": "venues_portal.reset_password",
-          "invitation": "venues_portal.accept_invitation"}
+_LINKS = {"password_reset": "staff.reset_password",
+          "invitation": "staff.accept_invitation"}
 
 
 def _subjects(kind: str, context: dict[str, Any]) -> str:
@@ -39,7 +39,7 @@ def _compose(kind: str, context: dict[str, Any]) -> Email:
     if context.get("token"):
         context["link"] = base + url_for(_LINKS[kind], token=context["token"])
     context["portal_url"] = base + url_for("venues_portal.home")
-    context["forgotten_url"] = base + url_for("venues_portal.forgot_password")
+    context["forgotten_url"] = base + url_for("staff.forgot_password")
     return Email(subject=_subjects(kind, context),
                  text=render_template(f"emails/portal_{kind}.txt", **context),
                  html=render_template(f"emails/portal_{kind}.html", **context))

@@ -1,8 +1,8 @@
 """Who may use an agency page: logged in, with an agency role that allows the page.
 
-Anonymous visitors go to the (shared) staff login page and come back; a person without
-an agency role (venue staff) is refused with 403. Staff read the figures and onboard
-venues; admins also manage the agency's own team.
+Anonymous visitors go to the staff login page (marketplace.staff_accounts) and come
+back; a person without an agency role (venue staff) is refused with 403. Staff read
+the figures and onboard venues; admins also manage the agency's own team.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, redirect, request, url_for
+from flask import abort
 from flask_login import current_user
 
 from marketplace.accounts.models import User
-from marketplace.extensions import htmx
+from marketplace.staff_accounts.access import to_login
 
 CAPABILITIES = {
     "staff": frozenset({"view", "onboard"}),
@@ -50,12 +50,3 @@ def agency_page(capability: str) -> Callable:
         return wrapper
 
     return decorator
-
-
-def to_login():
-    """The staff login page (the portal's), then back here."""
-    target = url_for("venues_portal.login", next=request.full_path.rstrip("?"))
-    if htmx:
-        # htmx would swap the login page into a fragment: make it load the page instead.
-        return "", 401, {"HX-Redirect": target}
-    return redirect(target)

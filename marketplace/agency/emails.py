@@ -10,8 +10,8 @@ from flask_babel import gettext
 from marketplace.accounts.mail import Email
 
 # Where each kind's link leads: a venue manager chooses a password on the portal.
-_LINKS = {"venue_invitation": "venues_portal.accept_invitation",
-          "colleague_invitation": "agency.accept_invitation"}
+_LINKS = {"venue_invitation": "staff.accept_invitation",
+          "colleague_invitation": "staff.accept_agency_invitation"}
 
 
 def _subject(kind: str, context: dict[str, Any]) -> str:

@@ -12,13 +12,11 @@ from wtforms import (
     EmailField,
     FloatField,
     Form,
-    PasswordField,
     SelectField,
     StringField,
 )
 from wtforms.validators import (
     DataRequired,
-    EqualTo,
     Length,
     NumberRange,
     Optional,
@@ -26,7 +24,6 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from marketplace.accounts.authentication import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from marketplace.agency.labels import discipline_labels, grouping_labels
 from marketplace.errors import DomainError
 from marketplace.uptake.periods import MAX_PERIOD_DAYS, Period
@@ -140,18 +137,6 @@ class VenueInviteForm(FlaskForm):
 def agency_role_choices() -> list[tuple[str, str]]:
     return [("staff", _l("Staff: dashboard, exports and venues")),
             ("admin", _l("Admin: also the agency's team"))]
-
-
-class AcceptForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[
-        DataRequired(_l("Type your name.")), Length(max=200), OneLine()])
-    password = PasswordField(_l("Choose a password"), validators=[
-        DataRequired(_l("Choose a password.")),
-        Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
-               message=_l("Between 10 and 200 characters, please."))])
-    confirm = PasswordField(_l("The same password again"), validators=[
-        DataRequired(_l("Type the password a second time.")),
-        EqualTo("password", _l("The two passwords are not the same."))])
 
 
 class ColleagueForm(FlaskForm):

@@ -1,4 +1,4 @@
-"""The agency's own team (admins only), and the page where an invited colleague starts."""
+"""The agency's own team (admins only); invited colleagues start in marketplace.staff_accounts."""
 
 from __future__ import annotations
 
@@ -6,17 +6,14 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.accounts.memberships import accept_invitation, invitation_user
-from marketplace.accounts.signed_links import InvalidLink
 from marketplace.agency.access import agency_page
 from marketplace.agency.blueprint import bp
 from marketplace.agency.emails import compose_agency_email
-from marketplace.agency.forms import AcceptForm, ActionForm, ColleagueForm, show_error
+from marketplace.agency.forms import ActionForm, ColleagueForm, show_error
 from marketplace.agency.operations import agency_team, invite_colleague, remove_colleague
-from marketplace.errors import DomainError, ValidationFailed
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
-from marketplace.web.staff_sessions import start_login
 
 
 def _team_page(form: ColleagueForm, status: int = 200):
@@ -61,26 +58,3 @@ def remove(user_id: int):
         else:
             flash(_("Access removed."), "success")
     return redirect(url_for(".team"))
-
-
-@bp.route("/invitation/<token>", methods=["GET", "POST"], endpoint="accept_invitation")
-def accept_invitation_page(token: str):
-    """An invited colleague chooses a name and password, and lands on the dashboard."""
-    secret, now = current_app.config["SECRET_KEY"], utcnow()
-    try:
-        user = invitation_user(db.session, token, secret=secret, now=now)
-    except InvalidLink:
-        return render_template("agency/link_invalid.html"), 404
-    form = AcceptForm(name=user.name)
-    if form.validate_on_submit():
-        try:
-            user = accept_invitation(db.session, token, name=form.name.data,
-                                     password=form.password.data, secret=secret, now=now)
-        except ValidationFailed as error:
-            show_error(form, error)
-        else:
-            start_login(user)
-            flash(_("Welcome to the agency's dashboard!"), "success")
-            return redirect(url_for(".dashboard"))
-    return render_template("agency/invitation.html", form=form, user=user)
-

@@ -135,7 +135,7 @@ def handle_http_exception(error: HTTPException):
 # session it was shown in: a logout in another tab); other reasons are a plain 400.
 STALE_FORM = {"The CSRF token has expired.", "The CSRF session token is missing."}
 # Their pages show flash messages: a stale form of theirs comes back with one.
-FLASHING_BLUEPRINTS = ("venues_portal", "agency")
+FLASHING_BLUEPRINTS = ("venues_portal", "agency", "staff")
 
 
 def handle_csrf_error(error: CSRFError):

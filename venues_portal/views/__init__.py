@@ -7,7 +7,6 @@ def load_views() -> None:
     """Import every page module once, so that their routes are on the blueprint."""
     from venues_portal import navigation  # noqa: F401  (the menu)
     from venues_portal.views import (  # noqa: F401
-        accounts,
         checkin,
         contacts,
         contacts_webhooks,

@@ -9,8 +9,9 @@ from flask_login import current_user
 
 from marketplace.extensions import db
 from marketplace.orders.sales import performance_sales
+from marketplace.staff_accounts.access import staff_page
 from marketplace.timeutil import utcnow
-from venues_portal.access import staff_page, venue_page
+from venues_portal.access import venue_page
 from venues_portal.blueprint import bp
 
 DASHBOARD_DAYS = 7

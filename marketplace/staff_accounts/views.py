@@ -1,4 +1,7 @@
-"""Logging in and out, forgotten passwords, invitations, and one's own password."""
+"""Logging in and out, forgotten passwords, invitations, and one's own password.
+
+The portal's staff and the agency's use the same pages; `area` only says whose chrome
+a page wears ("agency" for the agency's people, the portal's otherwise)."""
 
 from __future__ import annotations
 
@@ -20,35 +23,43 @@ from marketplace.accounts.passwords import (
 from marketplace.accounts.signed_links import InvalidLink
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db, limiter
-from marketplace.timeutil import utcnow
-from marketplace.web.staff_sessions import (
-    end_logins_everywhere,
-    end_this_login,
-    start_login,
-    this_login_remembered,
-)
-from venues_portal.access import safe_next, staff_page
-from venues_portal.blueprint import bp
-from venues_portal.emails import compose_portal_email
-from venues_portal.forms import ActionForm, show_error
-from venues_portal.forms.accounts import (
+from marketplace.staff_accounts.access import safe_next, staff_page
+from marketplace.staff_accounts.blueprint import bp
+from marketplace.staff_accounts.forms import (
     AcceptInvitationForm,
+    ActionForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
     ResetPasswordForm,
 )
+from marketplace.staff_accounts.sessions import (
+    end_logins_everywhere,
+    end_this_login,
+    start_login,
+    this_login_remembered,
+)
+from marketplace.timeutil import utcnow
+from venues_portal.emails import compose_portal_email
+from venues_portal.forms import show_error
+
+HOME = "venues_portal.home"  # which sends the agency's people on to /agency/
 
 
-@bp.route("/login", methods=["GET", "POST"])
+def _area_of(user) -> str:
+    """Whose chrome `user`'s own pages wear: the agency's when they work only there."""
+    return "agency" if user.agency_role and not user.memberships else "portal"
+
+
+@bp.route("/portal/login", methods=["GET", "POST"])
 def login():
     """The staff login (e-mail and password); wrong passwords slow down the one guessing
     (per address and per client: marketplace.accounts.login_attempts), not the owner."""
     if current_user.is_authenticated and request.method != "POST":
-        return redirect(safe_next(request.args.get("next")) or url_for(".home"))
+        return redirect(safe_next(request.args.get("next")) or url_for(HOME))
     form = LoginForm()
     if not form.is_submitted():  # GET, and HEAD with it
-        return render_template("portal/login.html", form=form)
+        return render_template("staff/login.html", form=form)
     if form.validate():
         try:
             user = attempt_login(
@@ -62,16 +73,16 @@ def login():
             form.form_errors.append(_(
                 "Too many wrong passwords from this device. Try again in %(wait)s, or choose "
                 "a new password with “Forgotten password?”.", wait=wait))
-            return (render_template("portal/login.html", form=form), 429,
+            return (render_template("staff/login.html", form=form), 429,
                     {"Retry-After": str(refused.retry_after)})
         if user is not None:
             start_login(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")) or url_for(".home"))
+            return redirect(safe_next(request.args.get("next")) or url_for(HOME))
         form.form_errors.append(_("Wrong e-mail address or password."))
-    return render_template("portal/login.html", form=form), 401
+    return render_template("staff/login.html", form=form), 401
 
 
-@bp.post("/logout")
+@bp.post("/portal/logout")
 def logout():
     """Log this browser out (the other devices stay logged in)."""
     if ActionForm().validate_on_submit():
@@ -80,7 +91,7 @@ def logout():
     return redirect(url_for(".login"))
 
 
-@bp.post("/logout/everywhere")
+@bp.post("/portal/logout/everywhere")
 @staff_page
 def logout_everywhere():
     """Log out on every device: phones, computers, and any copy of their cookies."""
@@ -90,7 +101,7 @@ def logout_everywhere():
     return redirect(url_for(".login"))
 
 
-@bp.route("/password/forgotten", methods=["GET", "POST"])
+@bp.route("/portal/password/forgotten", methods=["GET", "POST"])
 @limiter.limit("5 per hour", methods=["POST"])
 def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the address has an account."""
@@ -99,17 +110,17 @@ def forgot_password():
         request_password_reset(db.session, form.email.data,
                                secret=current_app.config["SECRET_KEY"], now=utcnow(),
                                compose=compose_portal_email)
-        return render_template("portal/forgot_sent.html", email=form.email.data)
-    return render_template("portal/forgot.html", form=form)
+        return render_template("staff/forgot_sent.html", email=form.email.data)
+    return render_template("staff/forgot.html", form=form)
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"], endpoint="reset_password")
+@bp.route("/portal/password/reset/<token>", methods=["GET", "POST"], endpoint="reset_password")
 def reset_password_page(token: str):
     secret, now = current_app.config["SECRET_KEY"], utcnow()
     try:
         user = reset_link_user(db.session, token, secret=secret, now=now)
     except InvalidLink:
-        return render_template("portal/link_invalid.html", reset=True), 404
+        return render_template("staff/link_invalid.html", reset=True), 404
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -120,17 +131,31 @@ def reset_password_page(token: str):
             start_login(user)  # every other login of theirs has just ended
             flash(_("Your new password is saved. You are logged out on your other devices."),
                   "success")
-            return redirect(url_for(".home"))
-    return render_template("portal/reset.html", form=form, user=user)
+            return redirect(url_for(HOME))
+    return render_template("staff/reset.html", form=form, user=user, area=_area_of(user))
 
 
-@bp.route("/invitation/<token>", methods=["GET", "POST"], endpoint="accept_invitation")
-def accept_invitation_page(token: str):
+@bp.route("/portal/invitation/<token>", methods=["GET", "POST"], endpoint="accept_invitation")
+def accept_venue_invitation(token: str):
+    """The link a venue's new staff get (from a manager, or from the agency's onboarding)."""
+    return _invitation_page(token, area="portal")
+
+
+@bp.route("/agency/invitation/<token>", methods=["GET", "POST"],
+          endpoint="accept_agency_invitation")
+def accept_agency_invitation(token: str):
+    """The link the agency's new colleagues get."""
+    return _invitation_page(token, area="agency")
+
+
+def _invitation_page(token: str, area: str):
+    """An invited person chooses a name and a password, and starts: on their venue's
+    portal, or on the agency's dashboard (the link they were sent says which)."""
     secret, now = current_app.config["SECRET_KEY"], utcnow()
     try:
         user = invitation_user(db.session, token, secret=secret, now=now)
     except InvalidLink:
-        return render_template("portal/link_invalid.html", reset=False), 404
+        return render_template("staff/link_invalid.html", reset=False, area=area), 404
     form = AcceptInvitationForm(name=user.name)
     if form.validate_on_submit():
         try:
@@ -140,12 +165,15 @@ def accept_invitation_page(token: str):
             show_error(form, error)
         else:
             start_login(user)
+            if area == "agency":
+                flash(_("Welcome to the agency's dashboard!"), "success")
+                return redirect(url_for("agency.dashboard"))
             flash(_("Welcome to Kiosque!"), "success")
-            return redirect(url_for(".home"))
-    return render_template("portal/invitation.html", form=form, user=user)
+            return redirect(url_for(HOME))
+    return render_template("staff/invitation.html", form=form, user=user, area=area)
 
 
-@bp.route("/account", methods=["GET", "POST"])
+@bp.route("/portal/account", methods=["GET", "POST"])
 @staff_page
 def account():
     """One's own account: change the password, log out on every device."""
@@ -162,4 +190,5 @@ def account():
             flash(_("Your new password is saved. You are logged out on your other devices."),
                   "success")
             return redirect(url_for(".account"))
-    return render_template("portal/account.html", form=form, action=ActionForm())
+    return render_template("staff/account.html", form=form, action=ActionForm(),
+                           area=_area_of(current_user))

@@ -16,6 +16,7 @@ from marketplace.agency.operations import agency_team, invite_colleague, remove_
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
+from marketplace.web.vocabulary import error_message
 
 
 def _team_page(form: ColleagueForm, status: int = 200):
@@ -56,7 +57,7 @@ def remove(user_id: int):
         except DomainError as error:
             if error.kind == "not_found":
                 raise
-            flash(_(error.message), "error")
+            flash(error_message(error), "error")
         else:
             flash(_("Access removed."), "success")
     return redirect(url_for(".team"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, Field
@@ -17,6 +16,7 @@ from wtforms.widgets import TextInput
 
 from marketplace.errors import DomainError
 from marketplace.timeutil import PARIS, to_paris
+from marketplace.web.vocabulary import error_message
 
 
 class ActionForm(FlaskForm):
@@ -26,7 +26,7 @@ class ActionForm(FlaskForm):
 def show_error(form: FlaskForm, error: DomainError, fields: dict[str, str] | None = None) -> None:
     """Show a service's refusal next to the field it names (or above the form)."""
     name = (fields or {}).get(error.field or "", error.field)
-    message = gettext(error.message)  # the service's English words, in the catalogue
+    message = error_message(error)
     field = form._fields.get(name) if name else None
     if field is None and name and "-" in name:  # a FieldList entry: "dates-0"
         head, _, index = name.rpartition("-")

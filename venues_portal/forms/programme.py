@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import FieldList, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
+from marketplace.web.vocabulary import discipline_labels
 from venues_portal.forms import ParisDateTimeField
-from venues_portal.labels import discipline_labels
 
 NEW_SHOW = ""
 FIRST_DATE_ROWS = 3

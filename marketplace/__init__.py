@@ -29,6 +29,8 @@ TRANSLATION_DIRECTORIES = [
     str(PROJECT_ROOT / "marketplace" / "agency" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "watches" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "staff_accounts" / "translations"),
+    # Words every area shares (disciplines, services' messages); last, so they read the same.
+    str(PROJECT_ROOT / "marketplace" / "vocabulary" / "translations"),
 ]
 
 

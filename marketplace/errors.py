@@ -1,9 +1,15 @@
 """Domain exceptions: raised by services, carrying a stable code and a human message.
 
 The web layer (marketplace.web.errors) is the one place that maps them to HTTP answers.
+Messages are English (the API's language) and every one of them is listed, for its
+translation, in marketplace.vocabulary.error_messages; a message with values is a
+template with named parameters ("Only %(left)d seats are left."), so that the catalogue
+can hold it and a page can translate it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 
 class DomainError(Exception):
@@ -14,8 +20,11 @@ class DomainError(Exception):
     message = "The request cannot be processed."
 
     def __init__(self, message: str | None = None, *, code: str | None = None,
-                 field: str | None = None) -> None:
-        self.message = message or self.message
+                 field: str | None = None, params: Mapping[str, object] | None = None) -> None:
+        # `template` is the catalogue's message id; `message` the English the API answers.
+        self.template = message or self.message
+        self.params = dict(params or {})
+        self.message = self.template % self.params if self.params else self.template
         self.code = code or self.code
         self.field = field
         super().__init__(self.message)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from marketplace.errors import DomainError, ValidationFailed
+from marketplace.vocabulary import Word
 
 # Ids are 32-bit integers in every database we run on.
 MAX_ID = 2**31 - 1
@@ -53,13 +54,20 @@ def one_line(value: str, field: str) -> str:
 
 
 def integer(value: object, field: str, label: str, low: int, high: int) -> int:
-    """`value` as an int within [low, high], else ValidationFailed on `field`."""
+    """`value` as an int within [low, high], else ValidationFailed on `field`.
+
+    `label` names the value in messages ("The quantity"): it is translated with them, so
+    it must be listed in marketplace.vocabulary.error_messages (as must every label below).
+    """
     if value is None:
-        raise ValidationFailed(f"{label} is required.", field=field)
+        raise ValidationFailed("%(label)s is required.", field=field,
+                               params={"label": Word(label)})
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationFailed(f"{label} must be a whole number.", field=field)
+        raise ValidationFailed("%(label)s must be a whole number.", field=field,
+                               params={"label": Word(label)})
     if not low <= value <= high:
-        raise ValidationFailed(f"{label} must be between {low} and {high}.", field=field)
+        raise ValidationFailed("%(label)s must be between %(low)d and %(high)d.", field=field,
+                               params={"label": Word(label), "low": low, "high": high})
     return value
 
 
@@ -70,29 +78,34 @@ def text(value: object, field: str, label: str, max_length: int, *,
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ValidationFailed(f"{label} must be text.", field=field)
+        raise ValidationFailed("%(label)s must be text.", field=field,
+                               params={"label": Word(label)})
     if not multiline:
         one_line(value, field)
     value = value.strip()
     if required and not value:
-        raise ValidationFailed(f"{label} is required.", field=field)
+        raise ValidationFailed("%(label)s is required.", field=field,
+                               params={"label": Word(label)})
     if len(value) > max_length:
-        raise ValidationFailed(f"{label} must be at most {max_length} characters.",
-                               field=field)
+        raise ValidationFailed("%(label)s must be at most %(max_length)d characters.",
+                               field=field,
+                               params={"label": Word(label), "max_length": max_length})
     return value
 
 
 def instant(value: object, field: str, label: str) -> datetime:
     """A timezone-aware datetime, returned in UTC; a naive one is refused."""
     if not isinstance(value, datetime):
-        raise ValidationFailed(f"{label} must be a date and time.", field=field)
+        raise ValidationFailed("%(label)s must be a date and time.", field=field,
+                               params={"label": Word(label)})
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationFailed(f"{label} needs a UTC offset (ISO 8601, e.g. +01:00).",
-                               field=field)
+        raise ValidationFailed("%(label)s needs a UTC offset (ISO 8601, e.g. +01:00).",
+                               field=field, params={"label": Word(label)})
     try:
         return value.astimezone(UTC)
     except OverflowError:
-        raise ValidationFailed(f"{label} is out of range.", field=field) from None
+        raise ValidationFailed("%(label)s is out of range.", field=field,
+                               params={"label": Word(label)}) from None
 
 
 def checked_id(value: object, not_found: Callable[[], DomainError]) -> int:

@@ -8,7 +8,6 @@ from flask import Blueprint
 from flask_babel import format_date
 
 from venues_portal.labels import (
-    discipline_label,
     order_status_label,
     release_status_label,
     role_label,
@@ -16,7 +15,6 @@ from venues_portal.labels import (
 
 bp = Blueprint("venues_portal", __name__, url_prefix="/portal")
 
-bp.add_app_template_filter(discipline_label, "portal_discipline")
 bp.add_app_template_filter(role_label, "role_label")
 bp.add_app_template_filter(release_status_label, "release_status")
 bp.add_app_template_filter(order_status_label, "order_status")

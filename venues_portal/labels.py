@@ -1,19 +1,11 @@
-"""Words the portal puts on codes (disciplines, roles, statuses), in the current language."""
+"""Words the portal puts on codes (roles, statuses), in the current language.
+
+Discipline names are shared by every area: marketplace.web.vocabulary.
+"""
 
 from __future__ import annotations
 
 from flask_babel import gettext
-
-from marketplace.catalog.models import DISCIPLINES
-
-
-def discipline_labels() -> dict[str, str]:
-    labels = {
-        "theatre": gettext("Theatre"), "dance": gettext("Dance"), "music": gettext("Music"),
-        "circus": gettext("Circus"), "opera": gettext("Opera"), "comedy": gettext("Comedy"),
-        "family": gettext("Family"), "other": gettext("Other"),
-    }
-    return {code: labels[code] for code in DISCIPLINES}
 
 
 def role_label(role: str) -> str:
@@ -33,7 +25,3 @@ def order_status_label(status: str) -> str:
 def curve_label(curve: str) -> str:
     return {"linear": gettext("Gradual (continuous drop)"),
             "steps": gettext("In steps")}.get(curve, curve)
-
-
-def discipline_label(code: str) -> str:
-    return discipline_labels().get(code, code)

@@ -8,7 +8,6 @@ from marketplace.agency import labels
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
 
-bp.add_app_template_filter(labels.discipline_label, "agency_discipline")
 bp.add_app_template_filter(labels.percent, "agency_percent")
 bp.add_app_template_filter(labels.number, "agency_number")
 bp.add_app_template_filter(labels.km, "agency_km")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -24,10 +23,11 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from marketplace.agency.labels import discipline_labels, grouping_labels
+from marketplace.agency.labels import grouping_labels
 from marketplace.errors import DomainError
 from marketplace.uptake.periods import MAX_PERIOD_DAYS, Period
 from marketplace.web.one_line import OneLine
+from marketplace.web.vocabulary import discipline_labels, error_message
 
 PRESET_DAYS = (7, 30, 90, 365)
 DEFAULT_DAYS = 30
@@ -148,9 +148,7 @@ class ColleagueForm(FlaskForm):
 
 def show_error(form: FlaskForm, error: DomainError) -> None:
     """Show a service's refusal next to the field it names (or above the form)."""
-    # The service's English words, and its hints (a weak password's), are in the catalogue.
-    message = " ".join([gettext(error.message),
-                        *(gettext(hint) for hint in getattr(error, "hints", ()))])
+    message = error_message(error)
     field = form._fields.get(error.field) if error.field else None
     if field is not None:
         field.errors = [*field.errors, message]

@@ -14,22 +14,8 @@ from flask_babel import (
     gettext,
 )
 
-from marketplace.catalog.models import DISCIPLINES
 from marketplace.uptake.dashboard import HeadlineFigure
 from marketplace.uptake.territories import DEPARTEMENTS
-
-
-def discipline_labels() -> dict[str, str]:
-    labels = {
-        "theatre": gettext("Theatre"), "dance": gettext("Dance"), "music": gettext("Music"),
-        "circus": gettext("Circus"), "opera": gettext("Opera"), "comedy": gettext("Comedy"),
-        "family": gettext("Family"), "other": gettext("Other"),
-    }
-    return {code: labels[code] for code in DISCIPLINES}
-
-
-def discipline_label(code: str) -> str:
-    return discipline_labels().get(code, code)
 
 
 def grouping_labels() -> dict[str, str]:

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from marketplace.agency.labels import (
     area_label,
-    discipline_label,
     hours_label,
     week_label,
 )
@@ -31,6 +30,7 @@ from marketplace.uptake.queries import (
 from marketplace.uptake.territories import BuyerTerritories, buyer_territories
 from marketplace.uptake.timeline import TimelinePoint, daily_sales
 from marketplace.uptake.timing import TimingBucket, purchase_timing
+from marketplace.web.vocabulary import discipline_label
 
 TABLES = ("headline", "uptake", "timeline", "timing", "territories")
 

@@ -14,6 +14,7 @@ from marketplace.agency.operations import agency_team, invite_colleague, remove_
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
+from marketplace.web.vocabulary import error_message
 
 
 def _team_page(form: ColleagueForm, status: int = 200):
@@ -54,7 +55,7 @@ def remove(user_id: int):
         except DomainError as error:
             if error.kind == "not_found":
                 raise
-            flash(_(error.message), "error")
+            flash(error_message(error), "error")
         else:
             flash(_("Access removed."), "success")
     return redirect(url_for(".team"))

@@ -20,6 +20,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
 from marketplace.web.geocoder import staff_geocoder
+from marketplace.web.vocabulary import error_message
 
 
 @bp.get("/venues")
@@ -78,7 +79,7 @@ def resend_invitation(venue_id: int):
         except DomainError as error:
             if error.kind == "not_found":
                 raise
-            flash(_(error.message), "error")
+            flash(error_message(error), "error")
         else:
             flash(_("The invitation was sent again."), "success")
     return redirect(url_for(".venues"))

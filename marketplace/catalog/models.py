@@ -17,13 +17,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.catalog.disciplines import DISCIPLINES
 from marketplace.db import Base, UTCDateTime
 from marketplace.timeutil import utcnow
 
 if TYPE_CHECKING:
     from marketplace.inventory.models import Release
 
-DISCIPLINES = ("theatre", "dance", "music", "circus", "opera", "comedy", "family", "other")
 _DISCIPLINE_SQL = ", ".join(f"'{d}'" for d in DISCIPLINES)
 
 

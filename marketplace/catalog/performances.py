@@ -58,12 +58,13 @@ def _show_values(show_fields: Mapping[str, Any]) -> dict[str, Any]:
                                field="show")
     unknown = sorted(set(show_fields) - set(SHOW_FIELDS))
     if unknown:
-        raise ValidationFailed(f"Unknown show field: {unknown[0]}.", field=f"show.{unknown[0]}")
+        raise ValidationFailed("Unknown show field: %(name)s.", field=f"show.{unknown[0]}",
+                               params={"name": unknown[0]})
     title = text(show_fields.get("title"), "show.title", "The title", 200, required=True)
     discipline = show_fields.get("discipline")
     if discipline not in DISCIPLINES:
-        raise ValidationFailed(f"The discipline must be one of: {', '.join(DISCIPLINES)}.",
-                               field="show.discipline")
+        raise ValidationFailed("The discipline must be one of: %(choices)s.",
+                               field="show.discipline", params={"choices": ", ".join(DISCIPLINES)})
     duration = show_fields.get("duration_minutes")
     return {
         "title": title,

@@ -100,7 +100,8 @@ def curtain_window(when: str, now: datetime) -> tuple[datetime | None, datetime 
     from Saturday on); all: no bound.
     """
     if when not in WHENS:
-        raise ValidationFailed(f"when must be one of {', '.join(WHENS)}.", field="when")
+        raise ValidationFailed("when must be one of %(choices)s.", field="when",
+                               params={"choices": ", ".join(WHENS)})
     today = to_paris(now).date()
     if when == "tonight":
         night_ends = today if to_paris(now).time() < NIGHT_ENDS_AT else today + timedelta(days=1)
@@ -300,10 +301,11 @@ def _check_arguments(lat, lng, criteria: Criteria, sort: str, page: int,
         raise ValidationFailed("lat/lng out of range.", field="lat")
     radius_km = criteria.radius_km
     if radius_km is not None and (lat is None or not 0 < radius_km <= MAX_RADIUS_KM):
-        raise ValidationFailed(f"radius_km needs lat/lng and must be in ]0, {MAX_RADIUS_KM}].",
-                               field="radius_km")
+        raise ValidationFailed("radius_km needs lat/lng and must be in ]0, %(max)s].",
+                               field="radius_km", params={"max": MAX_RADIUS_KM})
     if criteria.when not in WHENS:
-        raise ValidationFailed(f"when must be one of {', '.join(WHENS)}.", field="when")
+        raise ValidationFailed("when must be one of %(choices)s.", field="when",
+                               params={"choices": ", ".join(WHENS)})
     if criteria.day is not None and criteria.when != "all":
         raise ValidationFailed("Give either when or date, not both.", field="date")
     if criteria.discipline is not None and criteria.discipline not in DISCIPLINES:
@@ -311,12 +313,13 @@ def _check_arguments(lat, lng, criteria: Criteria, sort: str, page: int,
     if criteria.max_price_cents is not None and criteria.max_price_cents < 0:
         raise ValidationFailed("max_price_cents must not be negative.", field="max_price_cents")
     if sort not in SORTS or (sort == "distance" and lat is None):
-        raise ValidationFailed(f"sort must be one of {', '.join(SORTS)} (distance needs lat/lng).",
-                               field="sort")
+        raise ValidationFailed("sort must be one of %(choices)s (distance needs lat/lng).",
+                               field="sort", params={"choices": ", ".join(SORTS)})
     if page < 1:
         raise ValidationFailed("page starts at 1.", field="page")
     if not 1 <= per_page <= MAX_PER_PAGE:
-        raise ValidationFailed(f"per_page must be between 1 and {MAX_PER_PAGE}.", field="per_page")
+        raise ValidationFailed("per_page must be between 1 and %(max)d.", field="per_page",
+                               params={"max": MAX_PER_PAGE})
 
 
 def _candidates(session: Session, now: datetime, criteria: Criteria) -> list[_Candidate]:

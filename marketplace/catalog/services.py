@@ -82,8 +82,8 @@ def check_venue_fields(*, name: str, city: str, postcode: str, lat: float, lng: 
     if len(address) > 300:
         raise ValidationFailed("The address is longer than 300 characters.", field="address")
     if not _POSTCODE.fullmatch(postcode):
-        raise ValidationFailed(f"The postcode must be 5 digits (got {postcode!r}).",
-                               field="postcode")
+        raise ValidationFailed("The postcode must be 5 digits (got %(postcode)r).",
+                               field="postcode", params={"postcode": postcode})
     lat, lng = _coordinate(lat, "lat", 90), _coordinate(lng, "lng", 180)
     return VenueFields(name=name, city=city, postcode=postcode, lat=lat, lng=lng,
                        address=address)
@@ -93,10 +93,12 @@ def _coordinate(value: float, field: str, bound: int) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValidationFailed(f"{field} must be a number (got {value!r}).", field=field) from None
+        raise ValidationFailed("%(field)s must be a number (got %(value)r).", field=field,
+                               params={"field": field, "value": value}) from None
     if not -bound <= number <= bound:  # also refuses NaN
-        raise ValidationFailed(f"{field} must be between -{bound} and {bound} (got {value}).",
-                               field=field)
+        raise ValidationFailed(
+            "%(field)s must be between -%(bound)d and %(bound)d (got %(value)s).",
+            field=field, params={"field": field, "bound": bound, "value": value})
     return number
 
 
@@ -108,8 +110,9 @@ def add_venue(session: Session, *, name: str, city: str, postcode: str, lat: flo
     fields = check_venue_fields(name=name, city=city, postcode=postcode, lat=lat, lng=lng,
                                 address=address)
     if discipline not in DISCIPLINES:
-        raise ValidationFailed(f"Unknown discipline {discipline!r}; expected one of "
-                               f"{', '.join(DISCIPLINES)}.", field="discipline")
+        raise ValidationFailed("Unknown discipline %(discipline)r; expected one of %(choices)s.",
+                               field="discipline", params={"discipline": discipline,
+                                                           "choices": ", ".join(DISCIPLINES)})
     venue = Venue(
         name=fields.name, city=fields.city, postcode=fields.postcode, lat=fields.lat,
         lng=fields.lng, address=fields.address, discipline=discipline,

@@ -1,7 +1,8 @@
 """What the checkout pages say when a service refuses: the domain's codes, in the buyer's words.
 
-Services raise English messages for developers (the JSON API shows them); the HTML pages
-translate by code and field instead, so that a French buyer reads French.
+Services raise English messages (the JSON API shows them). The buyer's own details get
+words of their own here, by field (what to type, with an example); any other refusal is
+the service's message from the shared catalogue (marketplace.web.vocabulary).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from flask_babel import gettext
 
 from marketplace.errors import DomainError
 from marketplace.validation import INVALID_CHARACTERS
+from marketplace.web.vocabulary import error_message
 
 
 def field_message(error: DomainError, value: object) -> str:
@@ -18,10 +20,8 @@ def field_message(error: DomainError, value: object) -> str:
     if error.code == INVALID_CHARACTERS:
         return gettext("Line breaks and other control characters are not allowed here.")
     if error.code == "buyer_limit_reached":
-        # Never how many seats that address has: whoever typed it may not be its owner.
-        return gettext("One person can buy at most %(cap)d seats for this performance, and "
-                       "this order would go past it: choose fewer seats.",
-                       cap=getattr(error, "cap", 0))
+        # The cap, never how many seats that address has: whoever typed it may not own it.
+        return error_message(error)
     if error.field == "email":
         return (gettext("Enter your e-mail address: your tickets are sent there.") if blank
                 else gettext("This e-mail address does not look right (name@example.org)."))
@@ -33,7 +33,7 @@ def field_message(error: DomainError, value: object) -> str:
                 else gettext("This postcode does not look right (like 13001)."))
     if error.field == "birth_year":
         return gettext("Enter a year of birth like 1990, or leave it empty.")
-    return gettext("Please check this field.")
+    return error_message(error)
 
 
 def hold_gone_message(code: str) -> tuple[str, str]:

@@ -32,7 +32,8 @@ def record_feedback(session: Session, order: Order, rating: int, comment: str | 
         raise ValidationFailed("Choose a rating from 1 to 5.", field="rating")
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
-        raise ValidationFailed(f"At most {MAX_COMMENT} characters, please.", field="comment")
+        raise ValidationFailed("At most %(max)d characters, please.", field="comment",
+                               params={"max": MAX_COMMENT})
     # Two taps at once on a first rating: the unique order_id lets one insert win.
     insert_once(session, Feedback, {
         "order_id": order.id, "venue_id": order.venue_id,

@@ -54,13 +54,13 @@ class TooManySeatsHeld(RateLimited):
 
     def __init__(self, scope: str, cap: int, *, retry_after: int) -> None:
         if scope == "browser":
-            message = (f"You already have seats set aside that are not paid for: at most {cap} "
-                       "at once. Finish or cancel a purchase in progress, or try again in a "
-                       "few minutes.")
+            message = ("You already have seats set aside that are not paid for: at most "
+                       "%(cap)d at once. Finish or cancel a purchase in progress, or try again "
+                       "in a few minutes.")
         else:
-            message = (f"Many seats are already set aside from your connection: at most {cap} "
-                       "at once. Try again in a few minutes.")
-        super().__init__(message, retry_after=retry_after)
+            message = ("Many seats are already set aside from your connection (a shared "
+                       "network?): at most %(cap)d at once. Try again in a few minutes.")
+        super().__init__(message, retry_after=retry_after, params={"cap": cap})
         self.scope, self.cap = scope, cap
 
 

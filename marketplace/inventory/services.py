@@ -81,9 +81,11 @@ def change_quantity(session: Session, venue: Venue, release_id: object, quantity
         if not seats.set_quantity(session, release.id, quantity, now):
             counts = count_seats(session, release.id, now)
             raise Conflict(
-                f"{counts.sold} seats are sold and {counts.held} held: the quantity cannot go "
-                f"below {counts.sold + counts.held}.",
-                code="below_sold_and_held", field="quantity")
+                "%(sold)d seats are sold and %(held)d held: the quantity cannot go "
+                "below %(least)d.",
+                code="below_sold_and_held", field="quantity",
+                params={"sold": counts.sold, "held": counts.held,
+                        "least": counts.sold + counts.held})
     return release
 
 
@@ -129,8 +131,8 @@ def place_hold(session: Session, offer_id: object, quantity: object, now: dateti
                 offer = _read_offer(session, offer_id, now)
                 if quantity > offer.max_per_order:
                     raise ValidationFailed(
-                        f"At most {offer.max_per_order} seats per order for this offer.",
-                        field="quantity")
+                        "At most %(max)d seats per order for this offer.",
+                        field="quantity", params={"max": offer.max_per_order})
                 _ensure_on_sale(offer, now)
                 if offer.left < quantity:
                     raise _shortage(offer.left)
@@ -231,21 +233,19 @@ def _read_offer(session: Session, offer_id: int, now: datetime) -> Row:
 
 
 def _ensure_on_sale(offer: Row, now: datetime) -> None:
-    reason = None
     if offer.status != "open":
-        reason = "The venue has stopped selling this offer."
-    elif offer.performance_status != "scheduled":
-        reason = "This performance is cancelled."
-    elif offer.starts_at <= now:
-        reason = "This performance has already started."
-    elif offer.venue_status != "active":
-        reason = "This venue is not selling at the moment."
-    elif now < offer.sales_open_at:
-        reason = f"Sales for this offer open at {offer.sales_open_at.isoformat()}."
-    elif now >= offer.sales_close_at:
-        reason = "Sales for this offer are closed."
-    if reason:
-        raise Conflict(reason, code="sales_closed")
+        raise Conflict("The venue has stopped selling this offer.", code="sales_closed")
+    if offer.performance_status != "scheduled":
+        raise Conflict("This performance is cancelled.", code="sales_closed")
+    if offer.starts_at <= now:
+        raise Conflict("This performance has already started.", code="sales_closed")
+    if offer.venue_status != "active":
+        raise Conflict("This venue is not selling at the moment.", code="sales_closed")
+    if now < offer.sales_open_at:
+        raise Conflict("Sales for this offer open at %(opens_at)s.", code="sales_closed",
+                       params={"opens_at": offer.sales_open_at.isoformat()})
+    if now >= offer.sales_close_at:
+        raise Conflict("Sales for this offer are closed.", code="sales_closed")
 
 
 def _take_seats(session: Session, offer: Row, quantity: int, now: datetime,
@@ -271,12 +271,14 @@ def _take_seats(session: Session, offer: Row, quantity: int, now: datetime,
 
 def _shortage(left: int, *, busy: bool = False) -> Conflict:
     if busy:
-        return Conflict(f"Seats are changing hands right now ({left} left); please try again.",
-                        code="not_enough_seats")
+        return Conflict("Seats are changing hands right now (%(left)d left); please try again.",
+                        code="not_enough_seats", params={"left": left})
     if left <= 0:
         return Conflict("Sold out: every seat of this offer is taken.", code="sold_out")
-    seats = "seat is" if left == 1 else "seats are"
-    return Conflict(f"Only {left} {seats} left.", code="not_enough_seats")
+    if left == 1:
+        return Conflict("Only 1 seat is left.", code="not_enough_seats")
+    return Conflict("Only %(left)d seats are left.", code="not_enough_seats",
+                    params={"left": left})
 
 
 def _unknown_offer() -> NotFound:

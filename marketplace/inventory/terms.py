@@ -55,15 +55,17 @@ def _discounts(data: Mapping[str, Any]) -> dict[str, int]:
                       "The maximum discount (percent)", MIN_DISCOUNT, MAX_DISCOUNT)
     if start > deepest:
         raise ValidationFailed(
-            f"The start discount ({start}%) cannot be above the maximum discount ({deepest}%).",
-            field="start_discount_percent")
+            "The start discount (%(start)d%%) cannot be above the maximum discount "
+            "(%(deepest)d%%).", field="start_discount_percent",
+            params={"start": start, "deepest": deepest})
     return {"start_discount": start, "max_discount": deepest}
 
 
 def _curve(data: Mapping[str, Any]) -> dict[str, Any]:
     curve = data.get("curve") or "linear"
     if curve not in CURVES:
-        raise ValidationFailed(f"The curve must be one of: {', '.join(CURVES)}.", field="curve")
+        raise ValidationFailed("The curve must be one of: %(choices)s.", field="curve",
+                               params={"choices": ", ".join(CURVES)})
     step_minutes = data.get("step_minutes")
     if curve == "steps":
         step_minutes = integer(step_minutes, "step_minutes",

@@ -265,9 +265,9 @@ class BuyerLimitReached(RateLimited):
     code = "buyer_limit_reached"
 
     def __init__(self, cap: int, *, retry_after: int) -> None:
-        super().__init__(f"At most {cap} seats per person for this performance, and this "
+        super().__init__("At most %(cap)d seats per person for this performance, and this "
                          "order would go past it: choose fewer seats.",
-                         field="email", retry_after=retry_after)
+                         field="email", retry_after=retry_after, params={"cap": cap})
         self.cap = cap
 
 

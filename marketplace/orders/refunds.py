@@ -73,8 +73,8 @@ def gateway_of(order: Order, gateway: PaymentGateway) -> PaymentGateway:
         return gateway
     if order.payment_provider == "demo":
         return DemoGateway(gateway.base_url)
-    raise Unavailable(f"Orders paid through {order.payment_provider} cannot be refunded here.",
-                      code="refund_unavailable")
+    raise Unavailable("Orders paid through %(provider)s cannot be refunded here.",
+                      code="refund_unavailable", params={"provider": order.payment_provider})
 
 
 def refund_reason(order: Order) -> str | None:

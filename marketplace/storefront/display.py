@@ -10,21 +10,6 @@ from marketplace.catalog.queries import NIGHT_ENDS_AT
 from marketplace.timeutil import to_paris
 
 
-def discipline_labels() -> dict[str, str]:
-    """Discipline codes and their names in the current language, in menu order."""
-    # Plain gettext calls at request time: `pybabel extract` finds them with no extra keyword.
-    return {
-        "theatre": gettext("Theatre"),
-        "dance": gettext("Dance"),
-        "music": gettext("Music"),
-        "circus": gettext("Circus"),
-        "opera": gettext("Opera"),
-        "comedy": gettext("Comedy"),
-        "family": gettext("Family"),
-        "other": gettext("Other"),
-    }
-
-
 def when_labels() -> dict[str, str]:
     """The curtain windows a spectator can pick, in the current language."""
     return {
@@ -39,11 +24,6 @@ def when_labels() -> dict[str, str]:
 FEW_SEATS = 5
 # Shows starting from this hour today are "tonight" rather than "today".
 EVENING_STARTS_AT_HOUR = 17
-
-
-def discipline_label(code: str) -> str:
-    """The translated name of a discipline code ("theatre" → "Théâtre")."""
-    return discipline_labels().get(code, code)
 
 
 def curtain_words(starts_at: datetime, now: datetime) -> str:

@@ -18,6 +18,7 @@ from marketplace.storefront.display import FEW_SEATS
 from marketplace.storefront.location import Location
 from marketplace.timeutil import to_paris, utcnow
 from marketplace.web.templating import euros
+from marketplace.web.vocabulary import error_message
 
 # Drops drawn by the price clock: an exact staircase up to this many, a thinned line above.
 CHART_POINTS = 48
@@ -71,18 +72,12 @@ def _refusal(error: DomainError, offer: OfferDetail, quantity: int | None) -> st
                         "Only %(num)d seats are left: choose fewer.", left)
     if error.code == "sales_closed":
         return gettext("Sales for this offer are closed.")
-    if error.code == "too_many_seats_held" and getattr(error, "scope", "") == "browser":
-        return gettext("You already have seats set aside that are not paid for: at most "
-                       "%(cap)d at once. Finish or cancel a purchase in progress, or try "
-                       "again in a few minutes.", cap=error.cap)
-    if error.code == "too_many_seats_held":
-        return gettext("Many seats are already set aside from your connection (a shared "
-                       "network?): at most %(cap)d at once. Try again in a few minutes.",
-                       cap=error.cap)
+    if error.code == "too_many_seats_held":  # the cap of this browser or of this network
+        return error_message(error)
     if error.field == "quantity":
         return gettext("Choose between 1 and %(max)d seats.",
                        max=max(1, min(offer.max_per_order, left)))
-    return error.message
+    return error_message(error)
 
 
 def _price_clock(offer: OfferDetail, now: datetime) -> PriceClock:

@@ -25,8 +25,6 @@ from marketplace.storefront.compression import compress_response
 from marketplace.storefront.display import (
     FEW_SEATS,
     curtain_words,
-    discipline_label,
-    discipline_labels,
     distance_words,
     drop_words,
     duration_words,
@@ -46,6 +44,7 @@ from marketplace.timeutil import utcnow
 from marketplace.web.geocoder import spectator_geocoder
 from marketplace.web.rate_limits import hold_client, hold_limit
 from marketplace.web.templating import render_page_or_fragment, wants_fragment
+from marketplace.web.vocabulary import discipline_labels
 
 bp = Blueprint("storefront", __name__)
 
@@ -180,7 +179,6 @@ def map_tiles() -> dict[str, str]:
 
 
 bp.after_app_request(compress_response)
-bp.add_app_template_filter(discipline_label)
 bp.add_app_template_filter(curtain_words)
 bp.add_app_template_filter(drop_words)
 bp.add_app_template_filter(distance_words)

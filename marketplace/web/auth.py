@@ -29,8 +29,8 @@ def token_required(scope: str) -> Callable:
             api_token = find_token(db.session, _bearer_token(), scope)
             if api_token is None:
                 raise Unauthorized(
-                    f"A valid {scope} API token is required (Authorization: Bearer <token>).",
-                    code="unauthorized",
+                    "A valid %(scope)s API token is required (Authorization: Bearer <token>).",
+                    code="unauthorized", params={"scope": scope},
                 )
             now = utcnow()
             last_used = api_token.last_used_at

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from marketplace.errors import DomainError
 from marketplace.validation import INVALID_CHARACTERS, ONE_LINE_MESSAGE
+from marketplace.web.vocabulary import error_message
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,9 @@ def handle_domain_error(error: DomainError):
     status = STATUS_BY_KIND.get(error.kind, 400)
     retry_after = getattr(error, "retry_after", None)
     headers = {"Retry-After": str(retry_after)} if retry_after else None
-    return error_response(status, error.code, error.message, field=error.field, headers=headers)
+    # The API answers in English; a page says it in the visitor's language.
+    message = error.message if wants_json() else error_message(error)
+    return error_response(status, error.code, message, field=error.field, headers=headers)
 
 
 def handle_database_unavailable(error: DBAPIError):

@@ -10,6 +10,7 @@ from flask_babel import format_currency, format_datetime, get_locale
 
 from marketplace.extensions import htmx
 from marketplace.timeutil import to_paris
+from marketplace.web.vocabulary import discipline_label
 
 
 def euros(cents: int | None) -> str:
@@ -39,6 +40,7 @@ def render_page_or_fragment(page: str, fragment: str, **context) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["euros"] = euros
     app.jinja_env.filters["paris_time"] = paris_time
+    app.jinja_env.filters["discipline_label"] = discipline_label  # every area, one name
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
 
     @app.after_request

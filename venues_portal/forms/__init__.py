@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, Field
@@ -17,23 +16,17 @@ from wtforms.widgets import TextInput
 
 from marketplace.errors import DomainError
 from marketplace.timeutil import PARIS, to_paris
+from marketplace.web.vocabulary import error_message
 
 
 class ActionForm(FlaskForm):
     """A button that changes something: nothing to fill in but the CSRF token."""
 
 
-def error_text(error: DomainError) -> str:
-    """A service's refusal in the reader's language, with its hints (a weak password's)."""
-    # The service's English words, and its hints, are in the catalogue.
-    return " ".join([gettext(error.message),
-                     *(gettext(hint) for hint in getattr(error, "hints", ()))])
-
-
 def show_error(form: FlaskForm, error: DomainError, fields: dict[str, str] | None = None) -> None:
     """Show a service's refusal next to the field it names (or above the form)."""
     name = (fields or {}).get(error.field or "", error.field)
-    message = error_text(error)
+    message = error_message(error)
     field = form._fields.get(name) if name else None
     if field is None and name and "-" in name:  # a FieldList entry: "dates-0"
         head, _, index = name.rpartition("-")

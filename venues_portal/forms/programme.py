@@ -8,8 +8,8 @@ from wtforms import FieldList, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from marketplace.web.one_line import OneLine
+from marketplace.web.vocabulary import discipline_labels
 from venues_portal.forms import ParisDateTimeField
-from venues_portal.labels import discipline_labels
 
 NEW_SHOW = ""
 FIRST_DATE_ROWS = 3

@@ -25,9 +25,9 @@ from marketplace.contacts.queries import (
 from marketplace.extensions import db, htmx
 from marketplace.timeutil import to_paris, utcnow
 from marketplace.web.templating import render_page_or_fragment
+from marketplace.web.vocabulary import discipline_labels
 from venues_portal.access import venue_page
 from venues_portal.blueprint import bp
-from venues_portal.labels import discipline_labels
 from venues_portal.navigation import MenuEntry, add_menu_entry
 
 add_menu_entry(MenuEntry("venues_portal.contacts", _l("Contacts"), "manage", (

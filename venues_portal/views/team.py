@@ -16,6 +16,7 @@ from marketplace.accounts.memberships import (
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
+from marketplace.web.vocabulary import error_message
 from venues_portal.access import venue_page
 from venues_portal.blueprint import bp
 from venues_portal.emails import compose_portal_email
@@ -94,6 +95,6 @@ def _try(action, success: str) -> None:
     except DomainError as error:
         if error.kind == "not_found":
             raise
-        flash(_(error.message), "error")
+        flash(error_message(error), "error")
     else:
         flash(success, "success")

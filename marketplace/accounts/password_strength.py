@@ -68,7 +68,7 @@ class WeakPassword(ValidationFailed):
     """The new password is too easy to guess; `hints` (English) say how to do better."""
 
     code = "weak_password"
-    message = N_("This password is too easy to guess: a few unrelated words make a strong one.")
+    message = "This password is too easy to guess: a few unrelated words make a strong one."
 
     def __init__(self, hints: Iterable[str] = (), *, field: str = "password") -> None:
         super().__init__(field=field)

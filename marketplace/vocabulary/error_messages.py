@@ -20,6 +20,12 @@ ERROR_MESSAGES: tuple[str, ...] = (
     N_("The request cannot be processed."),
     N_("Not found."),
     N_("You are not allowed to do this."),
+    # marketplace.validation (one-line fields)
+    N_("Line breaks and other control characters are not allowed here."),
+    # marketplace.accounts (logins, passwords, digests)
+    N_("Too many wrong passwords from here: wait before trying again."),
+    N_("This password is too easy to guess: a few unrelated words make a strong one."),
+    N_("This link does not lead to anyone's digests."),
     N_("Authentication required."),
     N_("Too many requests; please wait a moment and try again."),
     N_("The service is briefly unavailable; please try again."),

@@ -67,10 +67,15 @@ def test_a_family_of_six_holds_for_two_shows_from_one_browser_but_not_a_third(db
 
 def test_a_shared_connection_holds_up_to_its_own_cap_whatever_the_browsers(db, shows, now):
     office = [client(browser=f"colleague-{n}") for n in range(5)]
-    for n, colleague in enumerate(office[:4]):
-        take(shows[n % 3], 6, now, colleague)  # 24 seats from one address
+    for n, colleague in enumerate(office[:3]):
+        take(shows[n], 6, now, colleague)
+    take(shows[0], 4, now, office[3])  # two orders of one show: 10 of its 20 seats
+    with pytest.raises(TooManySeatsHeld) as half:
+        take(shows[0], 1, now, office[4])  # no address holds more than half of an offer
+    assert half.value.scope == "offer_network" and half.value.cap == 10
+    take(shows[1], 2, now, office[4])  # 24 seats from one address
     with pytest.raises(TooManySeatsHeld) as refused:
-        take(shows[0], 1, now, office[4])
+        take(shows[2], 1, now, office[4])
     assert refused.value.scope == "network" and refused.value.cap == 24
     take(shows[0], 6, now, client(address="198.51.100.9", browser="colleague-4"))  # at home
 
@@ -205,3 +210,13 @@ def test_control_without_the_lock_parallel_holds_pass_the_cap(app, db, shows, no
     assert seats > 6
     db.session.expire_all()
     assert len(db.session.scalars(select(Hold)).all()) == seats // 2
+
+
+def test_one_browser_holds_one_orders_worth_of_an_offer_however_many_holds(db, shows, now):
+    family = client(browser="famille")
+    for _ in range(6):
+        take(shows[0], 1, now, family)
+    with pytest.raises(TooManySeatsHeld) as refused:
+        take(shows[0], 1, now, family)
+    assert refused.value.scope == "offer" and refused.value.cap == 6
+    take(shows[1], 1, now, family)  # another show: its own order's worth

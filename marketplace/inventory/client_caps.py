@@ -1,5 +1,11 @@
 """How many seats one client may hold at once, across every offer (a cap, not a rate).
 
+Of one offer, a browser holds at most one order's worth (the release's `max_per_order`)
+at once, however many holds it asks for, and one address at most half the offer's seats
+(never less than one order's worth, never more than two): ten holds of one seat no longer
+take a ten-seat show, and two colleagues behind one office connection can still each
+hold an order of a larger one. Across offers, 12 seats per browser and 24 per address.
+
 Holds are free, so without a cap one client can keep every seat of a show held, hold
 after hold, ten minutes at a time. A client is known by keyed hashes (HMAC with the
 app's secret, 128 bits) of its network address and, when it has one, of the random id
@@ -53,7 +59,13 @@ class TooManySeatsHeld(RateLimited):
     code = "too_many_seats_held"
 
     def __init__(self, scope: str, cap: int, *, retry_after: int) -> None:
-        if scope == "browser":
+        if scope == "offer":
+            message = ("You already have %(cap)d seats of this offer set aside, as many as one "
+                       "order may take: finish or cancel that purchase first.")
+        elif scope == "offer_network":
+            message = ("Many seats of this offer are already set aside from your connection: "
+                       "at most %(cap)d at once. Try again in a few minutes.")
+        elif scope == "browser":
             message = ("You already have seats set aside that are not paid for: at most "
                        "%(cap)d at once. Finish or cancel a purchase in progress, or try again "
                        "in a few minutes.")
@@ -96,9 +108,19 @@ def client_columns(client: HoldClient | None) -> dict[str, str | None]:
     return {"client_network_key": client.network_key, "client_browser_key": client.browser_key}
 
 
-def check_client_cap(session: Session, client: HoldClient | None, now: datetime) -> None:
+def per_offer_caps(max_per_order: int, quantity: int) -> dict[str, int]:
+    """Seats of one offer a browser, and an address, may hold at once (see the module)."""
+    return {"browser": max_per_order,
+            "network": max(max_per_order, min(2 * max_per_order, quantity // 2))}
+
+
+def check_client_cap(session: Session, client: HoldClient | None, now: datetime, *,
+                     release_id: int | None = None,
+                     offer_caps: dict[str, int] | None = None) -> None:
     """Refuse (TooManySeatsHeld) if the client's active holds, the new one included, exceed
-    a cap. Call it in the hold's transaction, after its INSERT; None: no cap."""
+    a cap: `offer_caps` (per_offer_caps) on the seats of `release_id`, whatever the number
+    of holds, and its caps across offers. Call it in the hold's transaction, after its
+    INSERT; None: no cap."""
     if client is None:
         return
     keyed = [(scope, column, key, cap) for scope, column, key, cap in (
@@ -107,9 +129,20 @@ def check_client_cap(session: Session, client: HoldClient | None, now: datetime)
     ) if key is not None]
     _lock_keys(session, sorted(key for _scope, _column, key, _cap in keyed))
     for scope, column, key, cap in keyed:
+        active = (column == key, Hold.status == "active", Hold.expires_at > now)
+        if release_id is not None and offer_caps is not None:
+            per_offer = offer_caps[scope]
+            seats, first_end = session.execute(
+                select(func.coalesce(func.sum(Hold.quantity), 0), func.min(Hold.expires_at))
+                .where(*active, Hold.release_id == release_id)
+            ).one()
+            if seats > per_offer:
+                raise TooManySeatsHeld("offer" if scope == "browser" else "offer_network",
+                                       per_offer,
+                                       retry_after=int((first_end - now).total_seconds()) + 1)
         seats, first_end = session.execute(
             select(func.coalesce(func.sum(Hold.quantity), 0), func.min(Hold.expires_at))
-            .where(column == key, Hold.status == "active", Hold.expires_at > now)
+            .where(*active)
         ).one()
         if seats > cap:
             # The soonest of its holds to lapse gives seats back (sooner if paid or released).

@@ -35,7 +35,8 @@ class SeatsMoved(Exception):
 
 
 def take_seats(session: Session, hold: Mapping[str, Any], now: datetime,
-               client: HoldClient | None = None) -> None:
+               client: HoldClient | None = None, *,
+               offer_caps: dict[str, int] | None = None) -> None:
     """Write an active hold and count its seats in `held`, if the release still has them.
 
     `hold` holds the new row's values (id, release_id, quantity, unit_price_cents,
@@ -48,7 +49,8 @@ def take_seats(session: Session, hold: Mapping[str, Any], now: datetime,
     # The hold row goes in before the release row is locked: the hot row stays locked
     # only for its UPDATE and the commit.
     session.execute(insert(Hold).values(**hold, status="active", ended_at=None))
-    check_client_cap(session, client, now)  # after the INSERT: see client_caps
+    check_client_cap(session, client, now, release_id=release_id,
+                     offer_caps=offer_caps)  # after the INSERT: see client_caps
     taken = session.execute(
         update(Release)
         .where(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from marketplace.catalog.models import Performance, Venue
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.inventory import seats
-from marketplace.inventory.client_caps import HoldClient, client_columns
+from marketplace.inventory.client_caps import HoldClient, client_columns, per_offer_caps
 from marketplace.inventory.locking import seat_transaction
 from marketplace.inventory.models import Hold, Release, new_public_id
 from marketplace.inventory.queries import expired_held_seats, seats_left
@@ -208,7 +208,7 @@ def _venue_performance(session: Session, venue: Venue, performance_id: object) -
 _NOW = bindparam("now", type_=Hold.expires_at.type)
 _OFFER_READ = (
     select(
-        Release.id, Release.status, Release.max_per_order,
+        Release.id, Release.status, Release.max_per_order, Release.quantity,
         Release.sales_open_at, Release.sales_close_at,
         Release.face_price_cents, Release.start_discount, Release.max_discount,
         Release.max_discount_at, Release.curve, Release.step_minutes,
@@ -263,7 +263,8 @@ def _take_seats(session: Session, offer: Row, quantity: int, now: datetime,
         "created_at": now, "expires_at": now + timedelta(seconds=ttl_seconds),
         **client_columns(client),
     }
-    seats.take_seats(session, values, now, client)
+    seats.take_seats(session, values, now, client,
+                     offer_caps=per_offer_caps(offer.max_per_order, offer.quantity))
     hold = Hold(**values, status="active", ended_at=None)
     make_transient_to_detached(hold)
     return hold

@@ -117,6 +117,10 @@ ERROR_MESSAGES: tuple[str, ...] = (
     N_("Choose a rating from 1 to 5."),
     N_("At most %(max)d characters, please."),
     # marketplace.inventory.client_caps
+    N_("You already have %(cap)d seats of this offer set aside, as many as one order may "
+       "take: finish or cancel that purchase first."),
+    N_("Many seats of this offer are already set aside from your connection: at most %(cap)d "
+       "at once. Try again in a few minutes."),
     N_("You already have seats set aside that are not paid for: at most %(cap)d at once. Finish "
        "or cancel a purchase in progress, or try again in a few minutes."),
     N_("Many seats are already set aside from your connection (a shared network?): at most "

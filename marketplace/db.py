@@ -66,17 +66,31 @@ COMMIT_ALLOWED = (
 )
 
 
+# Set in session.info while a transaction() block runs.
+_OPEN = "kiosque_transaction_open"
+
+
+class NestedTransaction(RuntimeError):
+    """A service owning its transaction was called inside another's: its commit would
+    commit the outer one's half-done work. Call a `within` helper there instead."""
+
+
 @contextmanager
 def transaction(session: Session) -> Iterator[Session]:
     """Commit what the block did when it ends normally; roll everything back otherwise.
 
-    The one way a service commits (see the policy above)."""
+    The one way a service commits (see the policy above); never inside another one."""
+    if session.info.get(_OPEN):
+        raise NestedTransaction("transaction() inside another transaction() block")
+    session.info[_OPEN] = True
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.info.pop(_OPEN, None)
 
 # Named constraints let Alembic's SQLite batch mode find and alter them.
 NAMING_CONVENTION = {

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from marketplace.db import COMMIT_ALLOWED
+from marketplace.db import COMMIT_ALLOWED, NestedTransaction, transaction
+from tests.factories import VenueFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("marketplace", "venues_portal")
@@ -182,3 +183,19 @@ def helper(within):
     within.flush()
 """)
     assert policy_breaches(tmp_path) == []
+
+
+def test_a_service_called_inside_another_ones_transaction_is_refused(db):
+    """Its commit would commit the outer service's half-done work: refused, all rolled back."""
+    venue = VenueFactory(name="Before")
+    db.session.commit()
+    with pytest.raises(NestedTransaction), transaction(db.session):
+        venue.name = "Half done"
+        with transaction(db.session):
+            pass
+    db.session.refresh(venue)
+    assert venue.name == "Before"
+    with transaction(db.session):  # and the session is usable again
+        venue.name = "After"
+    db.session.refresh(venue)
+    assert venue.name == "After"

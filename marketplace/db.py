@@ -12,16 +12,22 @@ Who commits: the session parameter says it
   committed, or raises with everything rolled back. Never a bare `session.commit()`.
 - `within: Session` — a **helper that writes inside its caller's transaction**: it adds,
   updates, inserts and may flush, but never commits nor rolls back; the caller's
-  `with transaction(...)` decides. (tests/test_transaction_policy.py checks both words.)
+  `with transaction(...)` decides. So far `insert_once`, `queue_email`, `record_unwritten`,
+  `queue_webhook`, `issue_token`; older helpers that say "in the caller's transaction" in
+  their docstring take the word when next edited.
+A service is never called inside another's `transaction()` block: its commit would commit
+the outer one's half-done work, so `transaction()` refuses it (NestedTransaction).
+tests/test_transaction_policy.py checks all of this.
 
 Where a commit may be written
 -----------------------------
 Only in services, through `transaction()`. Never in a view, a request hook
 (before/after_request, teardown) or a decorator: these call a service that owns its
-transaction (the API token's use stamp: `record_token_use`; the staff's language:
-`remember_staff_language`). A bare `.commit()` is allowed only where work must be
-committed step by step, listed in COMMIT_ALLOWED below (tests/test_transaction_policy.py
-refuses any other):
+transaction (the API token's use stamp: `record_token_use`, its own short transaction
+before the call; the staff's language: `remember_staff_language`, from a before_request
+hook, so nothing of the page's own work can be pending in it). A bare `.commit()` is
+allowed only where work must be committed step by step, listed in COMMIT_ALLOWED below
+(tests/test_transaction_policy.py refuses any other):
 - the mailer's and the webhook sender's claim protocol (claim, commit, send, commit the
   outcome: a crashed sender must not hold a claim nor lose what it delivered);
 - the scheduler's jobs, runner and locks (one commit per item of a batch, so one bad item

@@ -133,7 +133,7 @@ def test_the_demo_seed_may_insert_its_past_but_not_update_it():
 
 PROBE = '''
 from sqlalchemy import text, update
-from marketplace.inventory.locking import transaction
+from marketplace.db import transaction
 from marketplace.models import Release
 
 

@@ -12,8 +12,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.accounts.models import User
 from marketplace.accounts.password_strength import check_password_strength, personal_words
+from marketplace.db import transaction
 from marketplace.errors import ValidationFailed
-from marketplace.inventory.locking import transaction
 from marketplace.validation import one_line
 
 MIN_PASSWORD_LENGTH = 10

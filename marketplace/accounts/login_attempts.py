@@ -31,9 +31,8 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.authentication import authenticate, find_user, normalise_email
 from marketplace.accounts.mail import ComposeEmail
 from marketplace.accounts.models import LoginFailure, User
-from marketplace.db import UTCDateTime
+from marketplace.db import UTCDateTime, transaction
 from marketplace.errors import RateLimited
-from marketplace.inventory.locking import transaction
 from marketplace.mail.mailer import queue_email
 
 FREE_FAILURES = 5

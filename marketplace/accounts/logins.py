@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import LoginSession, User, hash_token
-from marketplace.inventory.locking import transaction
+from marketplace.db import transaction
 
 # At most as long as the "stay logged in" cookie; then one logs in again.
 LOGIN_LIFETIME = timedelta(days=14)

@@ -14,8 +14,8 @@ from marketplace.accounts.mail import ComposeEmail
 from marketplace.accounts.models import ROLES, Membership, User
 from marketplace.accounts.signed_links import linked_user, make_link_token
 from marketplace.catalog.models import Venue
+from marketplace.db import transaction
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from marketplace.inventory.locking import transaction
 from marketplace.mail.mailer import queue_email
 from marketplace.validation import text
 

@@ -11,8 +11,8 @@ from marketplace.accounts.logins import end_every_login
 from marketplace.accounts.mail import ComposeEmail
 from marketplace.accounts.models import User
 from marketplace.accounts.signed_links import linked_user, make_link_token
+from marketplace.db import transaction
 from marketplace.errors import ValidationFailed
-from marketplace.inventory.locking import transaction
 from marketplace.mail.mailer import queue_email
 
 PURPOSE = "password-reset"

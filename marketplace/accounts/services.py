@@ -10,16 +10,17 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.access import can
 from marketplace.accounts.models import ApiToken, User, hash_token
 from marketplace.catalog.models import Venue
+from marketplace.db import transaction
 from marketplace.errors import Forbidden, NotFound
-from marketplace.inventory.locking import transaction
 from marketplace.validation import text
 
 
-def issue_token(session: Session, *, venue: Venue | None, label: str = "",
+def issue_token(within: Session, *, venue: Venue | None, label: str = "",
                 now: datetime) -> str:
-    """Create a token for a venue's system (or the agency when venue is None); return it once."""
+    """Create a token for a venue's system (or the agency when venue is None), in the
+    caller's transaction; return it once."""
     token = ApiToken.generate()
-    session.add(ApiToken(
+    within.add(ApiToken(
         token_hash=hash_token(token),
         prefix=token[:10],
         scope="venue" if venue is not None else "agency",
@@ -51,7 +52,10 @@ TOKEN_USE_PRECISION = timedelta(minutes=5)
 
 
 def remember_staff_language(session: Session, user: User, locale: str) -> None:
-    """The language `user` reads Kiosque in: their e-mails (digests) are written in it."""
+    """The language `user` reads Kiosque in: their e-mails (digests) are written in it.
+    Its own transaction (nothing to do when it is already theirs)."""
+    if user.locale == locale:
+        return
     with transaction(session):
         user.locale = locale
 
@@ -72,13 +76,19 @@ def set_digests(session: Session, user_id: object, *, stopped: bool, now: dateti
 
 
 def record_token_use(session: Session, api_token: ApiToken, now: datetime) -> None:
-    """Note that the token was just used (shown to managers deciding what to revoke)."""
-    session.execute(
-        update(ApiToken)
-        .where(ApiToken.id == api_token.id,
-               or_(ApiToken.last_used_at.is_(None),
-                   ApiToken.last_used_at < now - TOKEN_USE_PRECISION))
-        .values(last_used_at=now).execution_options(synchronize_session=False))
+    """Note that the token was just used (shown to managers deciding what to revoke), to
+    TOKEN_USE_PRECISION. Its own short transaction, committed before the call's work: a
+    call that fails was still made with the token."""
+    last_used = api_token.last_used_at
+    if last_used is not None and last_used >= now - TOKEN_USE_PRECISION:
+        return
+    with transaction(session):
+        session.execute(
+            update(ApiToken)
+            .where(ApiToken.id == api_token.id,
+                   or_(ApiToken.last_used_at.is_(None),
+                       ApiToken.last_used_at < now - TOKEN_USE_PRECISION))
+            .values(last_used_at=now).execution_options(synchronize_session=False))
 
 
 def venue_tokens(session: Session, venue: Venue) -> list[ApiToken]:

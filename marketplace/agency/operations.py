@@ -27,8 +27,8 @@ from marketplace.catalog.geocoding import Geocoder, locate
 from marketplace.catalog.models import Venue
 from marketplace.catalog.services import add_venue, check_venue_fields
 from marketplace.catalog.towns import find_town
+from marketplace.db import transaction
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from marketplace.inventory.locking import transaction
 from marketplace.mail.mailer import queue_email
 from marketplace.validation import text
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import DISCIPLINES, Performance, Show, Venue
+from marketplace.db import transaction
 from marketplace.errors import ValidationFailed
-from marketplace.inventory.locking import transaction
 from marketplace.validation import instant, integer, text
 
 # Last-minute sales: nobody schedules on Kiosque years ahead, and bounded dates stay valid.

@@ -20,8 +20,8 @@ from marketplace.catalog.geocoding import (
     look_up,
 )
 from marketplace.catalog.towns import find_town
+from marketplace.db import transaction
 from marketplace.errors import Unavailable, ValidationFailed
-from marketplace.inventory.locking import transaction
 
 LABEL_MAX_LENGTH = 60
 

@@ -24,6 +24,7 @@ from marketplace.contacts.erasure import erase_person, orders_of
 from marketplace.contacts.models import Contact, DataLink
 from marketplace.contacts.services import normalise_email
 from marketplace.contacts.webhooks import contact_payload, queue_webhook
+from marketplace.db import transaction
 from marketplace.errors import DomainError, NotFound
 from marketplace.feedback.models import Feedback
 from marketplace.inventory.models import Release
@@ -94,14 +95,13 @@ def send_data_link(session: Session, email: str, now: datetime, *,
     False, with nothing recorded, when the address already had its share of links
     (`cap`; None when per-client caps are off)."""
     address = normalise_email(email)
-    if cap is not None and recipient_capped(session, cap, address, now):
-        session.rollback()
-        return False
-    link = issue_data_link(session, address, now)
-    message = compose(link.token)
-    queue_email(session, dedup_key=f"{LINK_KIND}:{link.link_id}", to=address,
-                subject=message.subject, body_text=message.body_text, now=now)
-    session.commit()
+    with transaction(session):
+        if cap is not None and recipient_capped(session, cap, address, now):
+            return False
+        link = issue_data_link(session, address, now)
+        message = compose(link.token)
+        queue_email(session, dedup_key=f"{LINK_KIND}:{link.link_id}", to=address,
+                    subject=message.subject, body_text=message.body_text, now=now)
     return True
 
 
@@ -138,19 +138,19 @@ def data_about(session: Session, email: str, now: datetime, links: OrderLinks) -
 
 def withdraw_consent(session: Session, email: str, venue_slug: str, now: datetime) -> None:
     """Stop one venue's marketing to `email` (idempotent); the venue's system is told."""
-    row = session.execute(
-        select(Contact, Venue).join(Venue, Venue.id == Contact.venue_id)
-        .where(Contact.email == normalise_email(email), Venue.slug == venue_slug)
-    ).first()
-    if row is None:
-        raise NotFound("This venue holds no contact for you.", code="unknown_contact")
-    contact, venue = row
-    if contact.marketing_consent:
-        contact.marketing_consent, contact.consent_at, contact.updated_at = False, now, now
-        queue_webhook(session, venue, event="contact.consent",
-                      dedup_key=f"contact.consent:{contact.id}:{int(now.timestamp())}",
-                      payload=contact_payload(contact), now=now)
-    session.commit()
+    with transaction(session):
+        row = session.execute(
+            select(Contact, Venue).join(Venue, Venue.id == Contact.venue_id)
+            .where(Contact.email == normalise_email(email), Venue.slug == venue_slug)
+        ).first()
+        if row is None:
+            raise NotFound("This venue holds no contact for you.", code="unknown_contact")
+        contact, venue = row
+        if contact.marketing_consent:
+            contact.marketing_consent, contact.consent_at, contact.updated_at = False, now, now
+            queue_webhook(session, venue, event="contact.consent",
+                          dedup_key=f"contact.consent:{contact.id}:{int(now.timestamp())}",
+                          payload=contact_payload(contact), now=now)
 
 
 def stop_alert(session: Session, email: str, watch_id: int, now: datetime) -> None:
@@ -164,9 +164,8 @@ def stop_alert(session: Session, email: str, watch_id: int, now: datetime) -> No
 def erase(session: Session, email: str, now: datetime) -> dict[str, int]:
     """Erase every personal detail about `email`, keep the accounting, tell the venues;
     commits. Returns how many rows changed, by table."""
-    counts = erase_person(session, normalise_email(email), now)
-    session.commit()
-    return counts
+    with transaction(session):
+        return erase_person(session, normalise_email(email), now)
 
 
 def _orders(session: Session, email: str, links: OrderLinks) -> list[dict]:

@@ -76,18 +76,19 @@ def contact_payload(contact: Contact, *, order: Order | None = None) -> dict:
     return payload
 
 
-def queue_webhook(session: Session, venue: Venue, *, event: str, payload: dict,
+def queue_webhook(within: Session, venue: Venue, *, event: str, payload: dict,
                   dedup_key: str, now: datetime) -> bool:
-    """Record a delivery to the venue's URL, if it has one; True when newly recorded."""
+    """Record a delivery to the venue's URL, if it has one, in the caller's transaction
+    (posted after its commit); True when newly recorded."""
     if not venue.webhook_url:
         return False
     body = {"event": event, "venue": venue.slug, "sent_for": dedup_key, **payload}
-    inserted = insert_once(session, WebhookDelivery, {
+    inserted = insert_once(within, WebhookDelivery, {
         "venue_id": venue.id, "event": event, "dedup_key": dedup_key, "payload": body,
         "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
     }, key="dedup_key")
     if inserted:
-        session.info.setdefault(PENDING_IDS, []).append(dedup_key)
+        within.info.setdefault(PENDING_IDS, []).append(dedup_key)
     return inserted
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.contacts.models import Contact
 from marketplace.contacts.services import normalise_email
-from marketplace.db import insert_once
+from marketplace.db import insert_once, transaction
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.feedback.models import Feedback
 from marketplace.orders.models import Order
@@ -34,18 +34,18 @@ def record_feedback(session: Session, order: Order, rating: int, comment: str | 
     if len(comment) > MAX_COMMENT:
         raise ValidationFailed("At most %(max)d characters, please.", field="comment",
                                params={"max": MAX_COMMENT})
-    # Two taps at once on a first rating: the unique order_id lets one insert win.
-    insert_once(session, Feedback, {
-        "order_id": order.id, "venue_id": order.venue_id,
-        "contact_id": _contact_id(session, order), "rating": rating, "comment": "",
-        "created_at": now, "updated_at": now}, key="order_id")
-    feedback = session.scalars(select(Feedback).where(Feedback.order_id == order.id)
-                               .execution_options(populate_existing=True)).one()
-    feedback.rating = rating
-    if comment:
-        feedback.comment = comment
-    feedback.updated_at = now
-    session.commit()
+    with transaction(session):
+        # Two taps at once on a first rating: the unique order_id lets one insert win.
+        insert_once(session, Feedback, {
+            "order_id": order.id, "venue_id": order.venue_id,
+            "contact_id": _contact_id(session, order), "rating": rating, "comment": "",
+            "created_at": now, "updated_at": now}, key="order_id")
+        feedback = session.scalars(select(Feedback).where(Feedback.order_id == order.id)
+                                   .execution_options(populate_existing=True)).one()
+        feedback.rating = rating
+        if comment:
+            feedback.comment = comment
+        feedback.updated_at = now
     return feedback
 
 

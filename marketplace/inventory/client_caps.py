@@ -30,8 +30,8 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from marketplace.db import transaction
 from marketplace.errors import RateLimited
-from marketplace.inventory.locking import transaction
 from marketplace.inventory.models import Hold
 
 # A family of six holding for two shows (12) from one browser; several people behind one

@@ -1,5 +1,5 @@
-"""The transaction helpers: `transaction` for any service, `seat_transaction` for the
-ones that move seats, and the lock timeout of seat moves (see marketplace.inventory)."""
+"""`seat_transaction` for the services that move seats (marketplace.db's `transaction`
+plus the lock timeout of seat moves, see marketplace.inventory)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from marketplace.db import transaction
 from marketplace.errors import Busy
 
 # How long a seat transaction waits for a row lock on PostgreSQL before answering "busy".
@@ -23,17 +24,6 @@ _LOCK_NOT_AVAILABLE = "55P03"
 # set_config(…, true) is SET LOCAL that takes a parameter: it lasts until the commit.
 _BOUND_LOCK_WAITS = text("SELECT set_config('lock_timeout', :timeout, true)")
 _BOUND_IN = "kiosque_lock_timeout_set_in"  # the transaction that set it (connection.info)
-
-
-@contextmanager
-def transaction(session: Session) -> Iterator[Session]:
-    """Commit what the block did when it ends normally; roll everything back otherwise."""
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 @contextmanager

@@ -28,7 +28,7 @@ _NO_SYNC = {"synchronize_session": False}
 
 class SeatsMoved(Exception):
     """The guarded UPDATE found fewer seats than a read just before; the hold row written
-    in this transaction must go: the caller rolls back (inventory's transaction() does)."""
+    in this transaction must go: the caller rolls back (marketplace.db's transaction() does)."""
 
 
 # Taking seats ---------------------------------------------------------------------------

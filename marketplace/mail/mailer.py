@@ -44,23 +44,23 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 PENDING_KEYS = "queued_emails"
 
 
-def queue_email(session: Session, *, dedup_key: str, to: str, subject: str, body_text: str,
+def queue_email(within: Session, *, dedup_key: str, to: str, subject: str, body_text: str,
                 body_html: str | None = None, unsubscribe_url: str | None = None,
                 reply_to: str | None = None, now: datetime) -> bool:
     """Record an e-mail once per `dedup_key`, in the caller's transaction; True if new.
     `unsubscribe_url` (a mailing one can stop) must answer a one-click POST (RFC 8058);
     `reply_to` is who answers (the selling venue, on a buyer's e-mail about an order)."""
-    inserted = insert_once(session, OutboundEmail, {
+    inserted = insert_once(within, OutboundEmail, {
         "dedup_key": dedup_key, "to_address": to, "subject": subject,
         "body_text": body_text, "body_html": body_html, "unsubscribe_url": unsubscribe_url,
         "reply_to": reply_to or None, "status": "queued", "attempts": 0, "created_at": now,
     }, key="dedup_key")
     if inserted:
-        session.info.setdefault(PENDING_KEYS, []).append(dedup_key)
+        within.info.setdefault(PENDING_KEYS, []).append(dedup_key)
     return inserted
 
 
-def record_unwritten(session: Session, *, dedup_key: str, to: str, error: Exception,
+def record_unwritten(within: Session, *, dedup_key: str, to: str, error: Exception,
                      now: datetime) -> None:
     """Record as failed an e-mail whose words could not even be written (a template that
     chokes on old data), so that no job tries it again and again; nothing personal in the
@@ -69,7 +69,7 @@ def record_unwritten(session: Session, *, dedup_key: str, to: str, error: Except
         raise error  # the database's trouble, not this e-mail's: the job stops
     reason = f"not written: {type(error).__name__}"
     log.warning("e-mail %s %s", dedup_key, reason)
-    insert_once(session, OutboundEmail, {
+    insert_once(within, OutboundEmail, {
         "dedup_key": dedup_key, "to_address": to, "subject": "", "body_text": "",
         "status": "failed", "attempts": 0, "last_error": reason, "created_at": now,
     }, key="dedup_key")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
 from marketplace.catalog.models import Performance, Show, Venue
-from marketplace.inventory.locking import transaction
+from marketplace.db import transaction
 from marketplace.inventory.models import Release
 from marketplace.orders.models import Order, Ticket
 

@@ -16,9 +16,8 @@ from sqlalchemy import Row, or_, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Performance, Show, Venue
-from marketplace.db import insert_once
+from marketplace.db import insert_once, transaction
 from marketplace.errors import Conflict, NotFound, RateLimited, ValidationFailed
-from marketplace.inventory.locking import transaction
 from marketplace.inventory.models import Hold, Release, new_public_id
 from marketplace.orders.access import OrderLinks, new_order_token
 from marketplace.orders.i18n import consent_text, known_locale

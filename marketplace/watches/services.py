@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import DISCIPLINES, Performance
 from marketplace.catalog.queries import WHENS
+from marketplace.db import transaction
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.inventory.models import Release
 from marketplace.mail.caps import RecipientCap, recipient_capped
@@ -50,39 +51,38 @@ def create_watch(session: Session, fields: dict, locale: str, links: MailLinks,
     When the address already had `cap.limit` confirmations in the day, nothing is recorded
     or sent (the caller answers as usual); `cap` None when per-client caps are off."""
     values = _checked(session, fields)
-    if cap is not None and recipient_capped(session, cap, values["email"], now):
-        session.rollback()
-        return NewWatch(values["email"], None, None)
-    token = secrets.token_urlsafe(24)
-    watch = Watch(**values, token_hash=hash_token(token), locale=known_locale(locale),
-                  created_at=now, expires_at=now + timedelta(days=WATCH_DAYS))
-    session.add(watch)
-    session.flush()
-    gettext = gettext_for(watch.locale)
-    text, html = render_email("watch_confirm", watch.locale, watch=watch,
-                              confirm_url=links.confirm_url(token),
-                              unsubscribe_url=links.unsubscribe_url(watch.id), days=WATCH_DAYS,
-                              site_url=links.base_url)
-    queue_email(session, dedup_key=f"watch-confirm:{watch.id}", to=watch.email,
-                subject=gettext("Confirm your Kiosque alert"), body_text=text, body_html=html,
-                now=now)
-    session.commit()
+    with transaction(session):
+        if cap is not None and recipient_capped(session, cap, values["email"], now):
+            return NewWatch(values["email"], None, None)
+        token = secrets.token_urlsafe(24)
+        watch = Watch(**values, token_hash=hash_token(token), locale=known_locale(locale),
+                      created_at=now, expires_at=now + timedelta(days=WATCH_DAYS))
+        session.add(watch)
+        session.flush()
+        gettext = gettext_for(watch.locale)
+        text, html = render_email("watch_confirm", watch.locale, watch=watch,
+                                  confirm_url=links.confirm_url(token),
+                                  unsubscribe_url=links.unsubscribe_url(watch.id),
+                                  days=WATCH_DAYS, site_url=links.base_url)
+        queue_email(session, dedup_key=f"watch-confirm:{watch.id}", to=watch.email,
+                    subject=gettext("Confirm your Kiosque alert"), body_text=text,
+                    body_html=html, now=now)
     return NewWatch(watch.email, watch, token)
 
 
 def confirm_watch(session: Session, token: str, now: datetime) -> Watch:
     """Confirm the watch of `token` (again is fine); what is on sale now is not news to them."""
-    watch = session.scalar(select(Watch).where(Watch.token_hash == hash_token(token)))
-    if watch is None or watch.unsubscribed_at is not None or watch.expires_at <= now:
-        raise NotFound("This alert does not exist or has ended.")
-    if watch.confirmed_at is None:
-        watch.confirmed_at = now
-        # The offers they were looking at when they asked: tell only what comes next.
-        for offer in matching_offers(session, watch, now):
-            session.add(WatchAlert(watch_id=watch.id, release_id=offer.release_id,
-                                   reason="seen", price_cents=offer.price_cents,
-                                   created_at=now))
-    session.commit()
+    with transaction(session):
+        watch = session.scalar(select(Watch).where(Watch.token_hash == hash_token(token)))
+        if watch is None or watch.unsubscribed_at is not None or watch.expires_at <= now:
+            raise NotFound("This alert does not exist or has ended.")
+        if watch.confirmed_at is None:
+            watch.confirmed_at = now
+            # The offers they were looking at when they asked: tell only what comes next.
+            for offer in matching_offers(session, watch, now):
+                session.add(WatchAlert(watch_id=watch.id, release_id=offer.release_id,
+                                       reason="seen", price_cents=offer.price_cents,
+                                       created_at=now))
     return watch
 
 
@@ -95,9 +95,9 @@ def watch_to_unsubscribe(session: Session, watch_id: int | None) -> Watch:
 
 def unsubscribe(session: Session, watch: Watch, now: datetime) -> Watch:
     """End the watch (again is fine): no alert leaves for it any more; commits."""
-    if watch.unsubscribed_at is None:
-        watch.unsubscribed_at = now
-    session.commit()
+    with transaction(session):
+        if watch.unsubscribed_at is None:
+            watch.unsubscribed_at = now
     return watch
 
 

@@ -7,10 +7,9 @@ from functools import wraps
 
 from flask import g, request
 
-from marketplace.accounts.services import TOKEN_USE_PRECISION, find_token, record_token_use
+from marketplace.accounts.services import find_token, record_token_use
 from marketplace.errors import Unauthorized
 from marketplace.extensions import db
-from marketplace.inventory.locking import transaction
 from marketplace.timeutil import utcnow
 
 
@@ -32,11 +31,7 @@ def token_required(scope: str) -> Callable:
                     "A valid %(scope)s API token is required (Authorization: Bearer <token>).",
                     code="unauthorized", params={"scope": scope},
                 )
-            now = utcnow()
-            last_used = api_token.last_used_at
-            if last_used is None or last_used < now - TOKEN_USE_PRECISION:
-                with transaction(db.session):  # before the call: its own work commits apart
-                    record_token_use(db.session, api_token, now)
+            record_token_use(db.session, api_token, utcnow())  # commits apart, before the call
             g.api_token = api_token
             g.api_venue = api_token.venue
             return view(*args, **kwargs)

@@ -21,15 +21,22 @@ def select_locale() -> str:
 
 
 def remember_language(response):
-    """Keep the language picked with ?lang= for the next pages, and on a staff account."""
+    """Keep the language picked with ?lang= in a cookie for the next pages."""
     lang = request.args.get("lang")
     if lang in LANGUAGES:
         response.set_cookie("lang", lang, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax",
                             httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
-        if current_user and current_user.is_authenticated and current_user.locale != lang:
-            remember_staff_language(db.session, current_user, lang)
     return response
 
 
+def remember_staff_choice() -> None:
+    """Keep the language picked with ?lang= on a staff account too. Before the page's own
+    work, so the service's transaction holds nothing but the language (no hook commits)."""
+    lang = request.args.get("lang")
+    if lang in LANGUAGES and current_user and current_user.is_authenticated:
+        remember_staff_language(db.session, current_user, lang)
+
+
 def init_language(app: Flask) -> None:
+    app.before_request(remember_staff_choice)
     app.after_request(remember_language)

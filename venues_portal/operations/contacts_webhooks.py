@@ -13,8 +13,8 @@ from marketplace.accounts.access import can
 from marketplace.accounts.models import User
 from marketplace.catalog.models import Venue
 from marketplace.contacts.webhooks import WebhookTestResult, resend, send_test_event
+from marketplace.db import transaction
 from marketplace.errors import Conflict, Forbidden, NotFound
-from marketplace.inventory.locking import transaction
 from marketplace.outbound import OutboundPolicy
 
 

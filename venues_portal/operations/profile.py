@@ -17,8 +17,8 @@ from marketplace.accounts.models import User
 from marketplace.catalog.geocoding import Geocoder, locate
 from marketplace.catalog.models import Venue
 from marketplace.catalog.services import check_venue_fields
+from marketplace.db import transaction
 from marketplace.errors import Forbidden, ValidationFailed
-from marketplace.inventory.locking import transaction
 from marketplace.outbound import OutboundPolicy, check_url
 from marketplace.validation import text
 

@@ -19,8 +19,8 @@ from marketplace.catalog.performances import (
     _show_values,
     create_performance,
 )
+from marketplace.db import transaction
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from marketplace.inventory.locking import transaction
 from marketplace.inventory.models import Release
 from marketplace.validation import MAX_ID, instant
 

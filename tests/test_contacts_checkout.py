@@ -33,6 +33,7 @@ from tests.factories import (
     VenueFactory,
     log_in,
 )
+from tests.waiting import wait_for
 from tests.webhook_receiver import webhook_receiver
 
 CONSENT_WORDS = "programmation"  # the checkout's own wording contains it
@@ -65,14 +66,6 @@ def release(db, venue, frozen):
     db.session.commit()
     return on_sale
 
-
-def wait_for(predicate, seconds: float = 5) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def contact_of(db, venue, email: str) -> Contact | None:

@@ -10,7 +10,6 @@ A's contacts to someone who is not A.
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
@@ -30,6 +29,7 @@ from tests.factories import (
     log_in,
 )
 from tests.test_contacts_portal import sale
+from tests.waiting import wait_for
 from tests.webhook_receiver import webhook_receiver
 
 A_BUYERS = [("anais.secretname@example.org", "Anaïs Secretname"),
@@ -75,14 +75,6 @@ def world(app, db, now, allow_private_webhooks):
                "b_tool": b_tool, "ids": {"contact_id": a_contact,
                                          "delivery_id": a_delivery}, "now": now}
 
-
-def wait_for(predicate, seconds: float = 5) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def assert_no_secret(text: str, where: str) -> None:

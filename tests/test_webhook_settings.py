@@ -9,7 +9,6 @@ nothing. Names resolve through the `dns` fixture: never the network.
 from __future__ import annotations
 
 import socket
-import time
 from html import unescape
 
 import pytest
@@ -20,6 +19,7 @@ from marketplace.accounts.services import issue_token
 from marketplace.contacts.models import WebhookDelivery
 from tests.factories import MembershipFactory, ReleaseFactory, VenueFactory, log_in
 from tests.test_contacts_portal import sale
+from tests.waiting import wait_for
 from tests.webhook_receiver import PUBLIC_IP, webhook_receiver
 
 OLD_URL, OLD_SECRET = "https://crm.lacriee.example/kiosque", "whsec_old_secret_kept"
@@ -72,14 +72,6 @@ def set_url(db, venue, url: str) -> None:
     venue.webhook_url = url
     db.session.commit()
 
-
-def wait_for(predicate, seconds: float = 5) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 # PATCH /venue/me -----------------------------------------------------------------------

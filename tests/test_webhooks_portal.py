@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from marketplace.contacts.models import WebhookDelivery
 from marketplace.contacts.webhooks import SIGNATURE_HEADER, sign
 from tests.factories import MembershipFactory, ReleaseFactory, VenueFactory, log_in
 from tests.test_contacts_portal import sale
+from tests.waiting import wait_for
 from tests.webhook_receiver import webhook_receiver
 
 SECRET = "whsec_test"
@@ -60,14 +60,6 @@ def failed_delivery(db, venue, now, *, email="lea@example.org") -> WebhookDelive
     db.session.commit()
     return delivery
 
-
-def wait_for(predicate, seconds: float = 5):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def delivery_status(db, delivery_id: int) -> str:

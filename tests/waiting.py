@@ -31,3 +31,13 @@ def join_all(threads: list[threading.Thread], seconds: float) -> None:
         thread.join(timeout=deadline.remaining())
     alive = [thread.name for thread in threads if thread.is_alive()]
     assert not alive, f"still running after {seconds:.0f} s: {', '.join(alive)}"
+
+
+def wait_for(predicate, seconds: float = 5) -> bool:
+    """Poll `predicate` until it is true or `seconds` have passed; whether it became true."""
+    deadline = Deadline(seconds)
+    while not deadline.passed():
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False

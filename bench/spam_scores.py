@@ -40,6 +40,7 @@ from marketplace.catalog.models import Performance, Venue  # noqa: E402
 from marketplace.demo.seed import AGENCY_EMAIL, seed_demo  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.inventory.models import Release  # noqa: E402
+from marketplace.mail.links import mail_links  # noqa: E402
 from marketplace.mail.message import build_message, mail_settings  # noqa: E402
 from marketplace.mail.models import OutboundEmail  # noqa: E402
 from marketplace.orders.emails import (  # noqa: E402
@@ -50,16 +51,15 @@ from marketplace.orders.emails import (  # noqa: E402
 )
 from marketplace.orders.models import Order  # noqa: E402
 from marketplace.scheduler.digests import queue_agency_digests, queue_venue_digests  # noqa: E402
-from marketplace.scheduler.links import mail_links  # noqa: E402
 from marketplace.scheduler.mailings import (  # noqa: E402
     queue_aftershow_emails,
     queue_practical_emails,
 )
+from marketplace.staff_accounts.emails import compose_portal_email  # noqa: E402
 from marketplace.timeutil import PARIS, to_paris  # noqa: E402
 from marketplace.watches.alerts import evaluate_watches  # noqa: E402
 from marketplace.watches.models import Watch  # noqa: E402
 from marketplace.watches.services import create_watch  # noqa: E402
-from venues_portal.emails import compose_portal_email  # noqa: E402
 
 # A deployment's own domain: what SpamAssassin sees in From, Message-ID and the links.
 SITE = "https://billetterie.kiosque-sud.fr"

@@ -115,6 +115,9 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     redis_connector.init_app(app)
     rest_api.init_app(app)
+    from marketplace.web.errors import handle_http_exception
+
+    rest_api.http_error_handler = handle_http_exception
 
     from marketplace.staff_accounts import init_staff_accounts
 
@@ -125,10 +128,10 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.agency import register_agency
     from marketplace.api import register_api
     from marketplace.checkout.views import bp as checkout_bp
-    from marketplace.feedback.views import bp as feedback_bp
     from marketplace.privacy.views import bp as privacy_bp
+    from marketplace.storefront.feedback import bp as feedback_bp
     from marketplace.storefront.views import bp as storefront_bp
-    from marketplace.watches.views import bp as watches_bp
+    from marketplace.storefront.watches import bp as watches_bp
     from marketplace.web.digests import bp as digests_bp
     from marketplace.web.health import bp as health_bp
     from venues_portal import register_portal

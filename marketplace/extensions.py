@@ -9,9 +9,9 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from marketplace.api_docs import KiosqueApi
 from marketplace.db import Base
 from marketplace.redis_client import RedisConnector
-from marketplace.web.api_docs import KiosqueApi
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

@@ -26,10 +26,10 @@ from marketplace.contacts.rights import (
 )
 from marketplace.contacts.webhooks import SIGNATURE_HEADER, deliver_webhooks, email_digest, sign
 from marketplace.feedback.services import record_feedback
+from marketplace.mail.links import mail_links
 from marketplace.mail.mailer import queue_email
 from marketplace.mail.models import OutboundEmail
 from marketplace.orders.models import Order, PaymentEvent
-from marketplace.scheduler.links import mail_links
 from marketplace.watches.models import Watch
 from marketplace.watches.services import confirm_watch, create_watch
 from tests.buying import bought, checkout, hold_seats

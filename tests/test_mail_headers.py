@@ -26,9 +26,9 @@ from marketplace.accounts.models import User
 from marketplace.mail.mailer import deliver_emails
 from marketplace.mail.message import MailSettings, build_message, mail_settings
 from marketplace.mail.models import OutboundEmail
+from marketplace.mail.rendering import render_email
 from marketplace.orders.access import order_links
 from marketplace.orders.emails import PERFORMANCE_CANCELLED, queue_refund_notice
-from marketplace.orders.i18n import render_email
 from marketplace.scheduler.runner import run_job
 from marketplace.watches.services import create_watch
 from tests.buying import bought

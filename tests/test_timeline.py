@@ -16,8 +16,8 @@ from sqlalchemy import select
 from marketplace.errors import Conflict
 from marketplace.extensions import db
 from marketplace.inventory.models import Hold, Release
+from marketplace.mail.links import mail_links
 from marketplace.mail.models import OutboundEmail
-from marketplace.scheduler.links import mail_links
 from marketplace.scheduler.runner import run_all_once
 from marketplace.watches.services import confirm_watch, create_watch
 from tests.buying import bought, counters, hold_seats

@@ -19,8 +19,8 @@ from marketplace.catalog.models import Performance, Show, Venue
 from marketplace.db import insert_once, transaction
 from marketplace.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from marketplace.inventory.models import Hold, Release, new_public_id
+from marketplace.mail.rendering import consent_text, known_locale
 from marketplace.orders.access import OrderLinks, new_order_token
-from marketplace.orders.i18n import consent_text, known_locale
 from marketplace.orders.models import Order
 from marketplace.orders.payments import PaymentGateway
 from marketplace.pricing import discount_percent_at

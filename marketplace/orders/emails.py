@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from marketplace.mail.mailer import queue_email
+from marketplace.mail.rendering import gettext_for, paris_datetime, render_email
 from marketplace.orders.access import OrderLinks
-from marketplace.orders.i18n import gettext_for, paris_datetime, render_email
 from marketplace.orders.models import Order
 
 # Why an order was refunded; the e-mail and the order page explain each in words.

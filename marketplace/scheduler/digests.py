@@ -20,11 +20,11 @@ from marketplace.catalog.models import Performance, Show, Venue
 from marketplace.catalog.offers import Criteria
 from marketplace.catalog.queries import offers_statement, schedule_of
 from marketplace.inventory.models import Release
+from marketplace.mail.links import MailLinks
 from marketplace.mail.mailer import queue_email, record_unwritten
-from marketplace.orders.i18n import gettext_for, known_locale, render_email
+from marketplace.mail.rendering import gettext_for, known_locale, render_email
 from marketplace.orders.models import Order
 from marketplace.pricing import price_at
-from marketplace.scheduler.links import MailLinks
 from marketplace.timeutil import PARIS, to_paris
 from marketplace.uptake.queries import region_postcode_locator, region_totals, uptake
 

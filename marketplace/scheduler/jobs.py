@@ -18,12 +18,12 @@ from marketplace.contacts.services import refresh_stages
 from marketplace.contacts.webhooks import deliver_webhooks
 from marketplace.inventory.client_caps import forget_ended_hold_clients
 from marketplace.inventory.services import close_ended_releases, sweep_expired_holds
+from marketplace.mail.links import MailLinks
 from marketplace.mail.mailer import deliver_emails
 from marketplace.mail.message import MailSettings
 from marketplace.orders.confirmation import cancel_abandoned_orders
 from marketplace.outbound import OutboundPolicy
 from marketplace.scheduler.digests import queue_agency_digests, queue_venue_digests
-from marketplace.scheduler.links import MailLinks
 from marketplace.scheduler.mailings import queue_aftershow_emails, queue_practical_emails
 from marketplace.watches.alerts import evaluate_watches
 

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session, joinedload
 
 from marketplace.catalog.models import Performance
 from marketplace.inventory.models import Release
+from marketplace.mail.links import MailLinks
 from marketplace.mail.mailer import queue_email, record_unwritten
 from marketplace.mail.models import OutboundEmail
+from marketplace.mail.rendering import gettext_for, paris_datetime, render_email
 from marketplace.orders.emails import venue_reply_to
-from marketplace.orders.i18n import gettext_for, paris_datetime, render_email
 from marketplace.orders.models import Order
-from marketplace.scheduler.links import MailLinks
 from marketplace.timeutil import PARIS, to_paris
 
 PRACTICAL_BEFORE = timedelta(hours=3)

@@ -25,6 +25,7 @@ from marketplace.errors import ValidationFailed
 from marketplace.extensions import db, limiter
 from marketplace.staff_accounts.access import safe_next, staff_page
 from marketplace.staff_accounts.blueprint import bp
+from marketplace.staff_accounts.emails import compose_portal_email
 from marketplace.staff_accounts.forms import (
     AcceptInvitationForm,
     ActionForm,
@@ -40,8 +41,7 @@ from marketplace.staff_accounts.sessions import (
     this_login_remembered,
 )
 from marketplace.timeutil import utcnow
-from venues_portal.emails import compose_portal_email
-from venues_portal.forms import show_error
+from marketplace.web.forms import show_error
 
 HOME = "venues_portal.home"  # which sends the agency's people on to /agency/
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.db import insert_once
+from marketplace.mail.links import MailLinks
 from marketplace.mail.mailer import queue_email, record_unwritten
-from marketplace.orders.i18n import euros, gettext_for, render_email
-from marketplace.scheduler.links import MailLinks
+from marketplace.mail.rendering import euros, gettext_for, render_email
 from marketplace.timeutil import to_paris
 from marketplace.watches.matching import matching_offers
 from marketplace.watches.models import Watch, WatchAlert

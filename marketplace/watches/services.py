@@ -18,9 +18,9 @@ from marketplace.db import transaction
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.inventory.models import Release
 from marketplace.mail.caps import RecipientCap, recipient_capped
+from marketplace.mail.links import MailLinks
 from marketplace.mail.mailer import queue_email
-from marketplace.orders.i18n import gettext_for, known_locale, render_email
-from marketplace.scheduler.links import MailLinks
+from marketplace.mail.rendering import gettext_for, known_locale, render_email
 from marketplace.validation import one_line
 from marketplace.watches.matching import matching_offers
 from marketplace.watches.models import Watch, WatchAlert

@@ -12,7 +12,7 @@ from marketplace.accounts.models import User
 from marketplace.accounts.services import set_digests
 from marketplace.errors import NotFound
 from marketplace.extensions import csrf, db
-from marketplace.scheduler.links import mail_links
+from marketplace.mail.links import mail_links
 from marketplace.timeutil import utcnow
 
 bp = Blueprint("digests", __name__)

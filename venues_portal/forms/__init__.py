@@ -14,28 +14,12 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, Field
 from wtforms.widgets import TextInput
 
-from marketplace.errors import DomainError
 from marketplace.timeutil import PARIS, to_paris
-from marketplace.web.vocabulary import error_message
+from marketplace.web.forms import show_error  # noqa: F401 (the portal's views import it here)
 
 
 class ActionForm(FlaskForm):
     """A button that changes something: nothing to fill in but the CSRF token."""
-
-
-def show_error(form: FlaskForm, error: DomainError, fields: dict[str, str] | None = None) -> None:
-    """Show a service's refusal next to the field it names (or above the form)."""
-    name = (fields or {}).get(error.field or "", error.field)
-    message = error_message(error)
-    field = form._fields.get(name) if name else None
-    if field is None and name and "-" in name:  # a FieldList entry: "dates-0"
-        head, _, index = name.rpartition("-")
-        entries = getattr(form._fields.get(head), "entries", [])
-        field = entries[int(index)] if index.isdigit() and int(index) < len(entries) else None
-    if field is not None:
-        field.errors = [*field.errors, message]
-    else:
-        form.form_errors.append(message)
 
 
 class EurosField(Field):

@@ -15,11 +15,11 @@ from marketplace.accounts.memberships import (
 )
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.staff_accounts.emails import compose_portal_email
 from marketplace.timeutil import utcnow
 from marketplace.web.vocabulary import error_message
 from venues_portal.access import venue_page
 from venues_portal.blueprint import bp
-from venues_portal.emails import compose_portal_email
 from venues_portal.forms import ActionForm, show_error
 from venues_portal.forms.accounts import InviteForm, RoleForm
 

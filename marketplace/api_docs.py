@@ -50,8 +50,11 @@ class KiosqueApi(Api):
         spec_kwargs = {"extra_plugins": [CommonErrorsPlugin()], **(spec_kwargs or {})}
         super().__init__(app, spec_kwargs=spec_kwargs, **kwargs)
 
-    def handle_http_exception(self, error):
-        # One error-mapping module for every route, API or HTML.
-        from marketplace.web.errors import handle_http_exception
+    # One error-mapping module for every route, API or HTML: the app factory sets it
+    # (marketplace.web.errors), so that this module needs nothing of the web layer.
+    http_error_handler = None
 
-        return handle_http_exception(error)
+    def handle_http_exception(self, error):
+        if self.http_error_handler is None:
+            return super().handle_http_exception(error)
+        return self.http_error_handler(error)

@@ -1,4 +1,4 @@
-"""Words of the order path in the buyer's language, outside any request.
+"""E-mails in the reader's language, outside any request (mail/ owns how they are written).
 
 E-mails are written inside the service that confirms or refunds an order, often for a
 webhook from the payment provider: no request says which language the buyer reads, the
@@ -18,6 +18,7 @@ from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from marketplace.catalog.disciplines import DISCIPLINE_NAMES
 from marketplace.timeutil import to_paris
 
 _ROOT = Path(__file__).resolve().parent.parent.parent
@@ -27,6 +28,7 @@ _CATALOGUES = (
     _ROOT / "marketplace" / "translations",
     _ROOT / "marketplace" / "watches" / "translations",
     _ROOT / "marketplace" / "privacy" / "translations",  # e-mails' "your data" lines
+    _ROOT / "marketplace" / "vocabulary" / "translations",  # discipline names
 )
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
@@ -78,6 +80,8 @@ def email_environment(locale: str) -> Environment:
     env.filters["paris_datetime"] = lambda value, fmt="EEEE d MMMM y, HH:mm": paris_datetime(
         value, locale, fmt)
     env.filters["map_url"] = map_url
+    env.filters["discipline_label"] = lambda code: translations(locale).gettext(
+        DISCIPLINE_NAMES.get(code, code))
     env.globals["locale"] = locale
     return env
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import csrf, db
 from marketplace.feedback.services import feedback_of, feedback_order, record_feedback
-from marketplace.scheduler.links import mail_links
+from marketplace.mail.links import mail_links
 from marketplace.timeutil import utcnow
 
 bp = Blueprint("feedback", __name__)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import csrf, db, limiter
-from marketplace.scheduler.links import mail_links
+from marketplace.mail.links import mail_links
 from marketplace.timeutil import utcnow
 from marketplace.validation import INVALID_CHARACTERS
 from marketplace.watches.services import (

@@ -158,8 +158,8 @@ def list_sql(env: dict, url: str, when: str, radius: float) -> str:
     from sqlalchemy.dialects import postgresql
 
     from marketplace import create_app
-    from marketplace.catalog.offers import Criteria
-    from marketplace.catalog.queries import offers_statement
+    from marketplace.offers.offer import Criteria
+    from marketplace.offers.queries import offers_statement
     from marketplace.timeutil import utcnow
 
     app = create_app()

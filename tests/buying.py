@@ -13,9 +13,9 @@ from marketplace.mail.models import OutboundEmail
 from marketplace.models import Hold, Release
 from marketplace.orders.access import order_links
 from marketplace.orders.checkout import Checkout, check_out
-from marketplace.orders.confirmation import handle_payment_notice
 from marketplace.orders.models import Order, Payment
 from marketplace.orders.payments import FAILED, SUCCEEDED, DemoGateway, gateway_for
+from marketplace.purchases.confirmation import handle_payment_notice
 
 TTL = 600
 BUYER = {"email": "lea.martin@example.org", "name": "Léa Martin", "postcode": "13006",

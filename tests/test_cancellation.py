@@ -10,9 +10,9 @@ from sqlalchemy import select
 from marketplace.errors import Conflict, NotFound
 from marketplace.inventory.services import place_hold
 from marketplace.models import Hold, Performance, Release
-from marketplace.orders.cancellation import cancel_performance, refund_order
 from marketplace.orders.models import Order
 from marketplace.orders.payments import gateway_for
+from marketplace.purchases.cancellation import cancel_performance, refund_order
 from tests.buying import (
     BUYER,
     bought,

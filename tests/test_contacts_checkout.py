@@ -21,9 +21,9 @@ from sqlalchemy import select
 from marketplace.accounts.services import issue_token
 from marketplace.contacts.models import Contact, WebhookDelivery
 from marketplace.contacts.webhooks import SIGNATURE_HEADER, deliver_webhooks
-from marketplace.orders.cancellation import cancel_performance, refund_order
 from marketplace.orders.models import Order
 from marketplace.orders.payments import gateway_for
+from marketplace.purchases.cancellation import cancel_performance, refund_order
 from marketplace.timeutil import utcnow
 from tests.buying import bought, checkout, hold_seats, pay
 from tests.factories import (

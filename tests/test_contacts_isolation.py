@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.services import issue_token
 from marketplace.contacts.models import Contact, WebhookDelivery
-from marketplace.contacts.rights import withdraw_consent
+from marketplace.rights.services import withdraw_consent
 from tests.factories import (
     MembershipFactory,
     PerformanceFactory,

@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from marketplace.contacts.models import Contact
 from marketplace.contacts.queries import ContactFilter, find_contacts, parse_filter
-from marketplace.contacts.rights import erase
 from marketplace.contacts.services import record_paid_order, refresh_stages
 from marketplace.inventory.models import Hold
 from marketplace.orders.models import Order
+from marketplace.rights.services import erase
 from tests.factories import (
     MembershipFactory,
     PerformanceFactory,

@@ -17,19 +17,19 @@ import time_machine
 from sqlalchemy import JSON, Integer, String, Text, select
 
 from marketplace.contacts.models import Contact, WebhookDelivery
-from marketplace.contacts.rights import (
-    LinkEmail,
-    erase,
-    issue_data_link,
-    send_data_link,
-    withdraw_consent,
-)
 from marketplace.contacts.webhooks import SIGNATURE_HEADER, deliver_webhooks, email_digest, sign
 from marketplace.feedback.services import record_feedback
 from marketplace.mail.links import mail_links
 from marketplace.mail.mailer import queue_email
 from marketplace.mail.models import OutboundEmail
 from marketplace.orders.models import Order, PaymentEvent
+from marketplace.rights.services import (
+    LinkEmail,
+    erase,
+    issue_data_link,
+    send_data_link,
+    withdraw_consent,
+)
 from marketplace.watches.models import Watch
 from marketplace.watches.services import confirm_watch, create_watch
 from tests.buying import bought, checkout, hold_seats

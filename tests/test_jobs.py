@@ -11,12 +11,12 @@ from sqlalchemy import select, update
 
 from marketplace.catalog.models import Show
 from marketplace.contacts.models import Contact
-from marketplace.contacts.rights import erase
 from marketplace.contacts.services import record_paid_order
 from marketplace.feedback.models import Feedback
 from marketplace.mail.links import mail_links
 from marketplace.orders.payments import gateway_for
-from marketplace.orders.refunds import refund_paid_order
+from marketplace.purchases.refunds import refund_paid_order
+from marketplace.rights.services import erase
 from marketplace.scheduler import digests, mailings
 from marketplace.scheduler.runner import run_job
 from tests.buying import bought

@@ -12,8 +12,8 @@ import pytest
 import time_machine
 from sqlalchemy import event
 
-from marketplace.catalog.queries import curtain_window, list_offers
 from marketplace.errors import ValidationFailed
+from marketplace.offers.queries import curtain_window, list_offers
 from marketplace.pricing import next_drop, price_at
 from tests.factories import (
     HoldFactory,

@@ -126,8 +126,8 @@ def test_a_late_payment_is_refunded_when_the_seats_are_gone_and_the_buyer_told(a
 
 
 def test_a_payment_for_a_cancelled_performance_is_refunded(app, db, release, now):
-    from marketplace.orders.cancellation import cancel_performance
     from marketplace.orders.payments import gateway_for
+    from marketplace.purchases.cancellation import cancel_performance
 
     order = checkout(app, hold_seats(release, 2, now), now).order
     cancel_performance(db.session, release.performance.venue, release.performance_id, now,
@@ -139,8 +139,8 @@ def test_a_payment_for_a_cancelled_performance_is_refunded(app, db, release, now
 
 def test_a_notice_for_an_unknown_order_changes_nothing(app, db, now):
     from marketplace.orders.access import order_links
-    from marketplace.orders.confirmation import handle_payment_notice
     from marketplace.orders.payments import SUCCEEDED, gateway_for
+    from marketplace.purchases.confirmation import handle_payment_notice
 
     result = handle_payment_notice(db.session, DemoGateway.notice("nobody", SUCCEEDED), now,
                                    gateway_for(app.config), order_links(app.config))
@@ -268,7 +268,7 @@ def test_a_public_https_site_refuses_to_start_with_demo_payments(tmp_path_factor
 
 
 def test_orders_left_unpaid_are_cancelled_by_the_scheduler_once(app, db, release, now):
-    from marketplace.orders.confirmation import cancel_abandoned_orders
+    from marketplace.purchases.confirmation import cancel_abandoned_orders
 
     abandoned = checkout(app, hold_seats(release, 2, now), now).order
     recent = checkout(app, hold_seats(release, 1, now + timedelta(minutes=50)),

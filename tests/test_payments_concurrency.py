@@ -26,9 +26,9 @@ from marketplace.mail.models import OutboundEmail
 from marketplace.models import Hold, Performance, Release, Show, Venue
 from marketplace.orders.access import OrderLinks
 from marketplace.orders.checkout import check_out
-from marketplace.orders.confirmation import handle_payment_notice
 from marketplace.orders.models import Order, Payment, PaymentEvent, Ticket, new_ticket_code
 from marketplace.orders.payments import SUCCEEDED, DemoGateway
+from marketplace.purchases.confirmation import handle_payment_notice
 from tests.buying import BUYER
 from tests.smtp_server import smtp_server
 from tests.stripe_stub import SECRET_KEY, WEBHOOK_SECRET, signed, stripe_stub

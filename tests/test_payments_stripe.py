@@ -11,9 +11,9 @@ import time_machine
 from sqlalchemy import select
 
 from marketplace.models import Hold
-from marketplace.orders.cancellation import refund_order
 from marketplace.orders.models import Order, PaymentEvent, Ticket
 from marketplace.orders.payments import gateway_for
+from marketplace.purchases.cancellation import refund_order
 from tests.buying import (
     BUYER,
     checkout,

@@ -10,7 +10,6 @@ import pytest
 import time_machine
 
 from marketplace.inventory.services import place_hold
-from marketplace.orders.cancellation import refund_order
 from marketplace.orders.payments import gateway_for
 from marketplace.orders.sales import (
     Money,
@@ -22,6 +21,7 @@ from marketplace.orders.sales import (
     sales_since,
     total_of,
 )
+from marketplace.purchases.cancellation import refund_order
 from marketplace.timeutil import PARIS
 from tests.buying import bought
 from tests.factories import (

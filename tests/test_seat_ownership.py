@@ -95,9 +95,9 @@ def stack(*files: Path | str) -> list[str]:
 
 def test_a_statement_is_charged_to_the_innermost_module_of_the_application():
     engine = "/venv/lib/python3.11/site-packages/sqlalchemy/engine/base.py"
-    orders = MARKETPLACE / "orders" / "confirmation.py"
+    orders = MARKETPLACE / "purchases" / "confirmation.py"
     inventory = MARKETPLACE / "inventory" / "seats.py"
-    assert "marketplace/orders/confirmation.py issued UPDATE releases (held)" in \
+    assert "marketplace/purchases/confirmation.py issued UPDATE releases (held)" in \
         violation(HELD, stack(engine, orders))
     # The same module calling inventory, which issues the statement: allowed.
     assert violation(HELD, stack(engine, inventory, orders)) is None

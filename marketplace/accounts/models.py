@@ -7,7 +7,6 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 ROLES = ("manager", "box_office")
 
 
-class User(UserMixin, Base):
+class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(
@@ -59,6 +58,11 @@ class User(UserMixin, Base):
     # marketplace.accounts.logins sets it (an instance attribute; None on the class).
     login_key = None
 
+    # What Flask-Login asks of a user object, written here so that this domain module needs
+    # nothing of Flask (marketplace.staff_accounts.sessions does the Flask side).
+    is_authenticated = True
+    is_anonymous = False
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated users
         return self.active
@@ -71,7 +75,7 @@ class User(UserMixin, Base):
             raise RuntimeError("no login opened: use marketplace.accounts.logins.open_login")
         return self.login_key
 
-    # UserMixin compares people by get_id(): the same person is the same id, whichever login.
+    # The same person is equal whichever login they came through (compared by user id).
     __hash__ = object.__hash__
 
     def __eq__(self, other: object) -> bool:

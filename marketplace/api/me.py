@@ -7,9 +7,9 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from marketplace.api.order_schemas import TOKEN_PATTERN
-from marketplace.contacts.rights import data_about, email_for_link, erase
 from marketplace.extensions import db
 from marketplace.orders.access import order_links
+from marketplace.rights.services import data_about, email_for_link, erase
 from marketplace.timeutil import utcnow
 
 blp = Blueprint("me", __name__, description="A spectator's own data")

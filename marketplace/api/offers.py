@@ -12,9 +12,9 @@ from marketplace.api.schemas import (
     OfferPageSchema,
     OffersQuerySchema,
 )
-from marketplace.catalog import queries as catalog
-from marketplace.catalog.carousel import discover, reuse_seconds
 from marketplace.extensions import db
+from marketplace.offers import queries as catalog
+from marketplace.offers.carousel import discover, reuse_seconds
 from marketplace.timeutil import utcnow
 
 blp = Blueprint("offers", __name__, description="Offers on sale")

@@ -9,7 +9,7 @@ from marketplace.api.order_schemas import OrderQuerySchema, OrderSchema
 from marketplace.extensions import db
 from marketplace.orders.access import OrderLinks, buyer_order, order_links
 from marketplace.orders.models import Order
-from marketplace.orders.refunds import refund_reason
+from marketplace.purchases.refunds import refund_reason
 
 blp = Blueprint("orders_api", __name__, description="A buyer's order and tickets")
 

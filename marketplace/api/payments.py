@@ -12,8 +12,8 @@ from marketplace.api.order_schemas import (
 )
 from marketplace.extensions import db
 from marketplace.orders.access import buyer_order, order_links
-from marketplace.orders.confirmation import handle_payment_notice
 from marketplace.orders.payments import SUCCEEDED, DemoGateway, gateway_for
+from marketplace.purchases.confirmation import handle_payment_notice
 from marketplace.timeutil import utcnow
 
 blp = Blueprint("payments_api", __name__, description="Payment confirmations")

@@ -7,9 +7,9 @@ import datetime as dt
 import marshmallow as ma
 from marshmallow import validate
 
-from marketplace.catalog.carousel import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE, REASONS
 from marketplace.catalog.models import DISCIPLINES
-from marketplace.catalog.queries import MAX_PER_PAGE, MAX_RADIUS_KM, SORTS, WHENS
+from marketplace.offers.carousel import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE, REASONS
+from marketplace.offers.queries import MAX_PER_PAGE, MAX_RADIUS_KM, SORTS, WHENS
 
 # Far beyond the last page of any region, and small enough for every database's OFFSET.
 MAX_PAGE = 100_000

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -20,9 +19,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.catalog.disciplines import DISCIPLINES
 from marketplace.db import Base, UTCDateTime
 from marketplace.timeutil import utcnow
-
-if TYPE_CHECKING:
-    from marketplace.inventory.models import Release
 
 _DISCIPLINE_SQL = ", ".join(f"'{d}'" for d in DISCIPLINES)
 
@@ -102,7 +98,10 @@ class Performance(Base):
 
     show: Mapped[Show] = relationship(back_populates="performances")
     venue: Mapped[Venue] = relationship(back_populates="performances")
-    releases: Mapped[list[Release]] = relationship(back_populates="performance")
+    # "Release" is found by SQLAlchemy's registry: inventory builds on the catalogue, never
+    # the reverse, so this module does not import it, not even for type checkers.
+    releases: Mapped[list[Release]] = relationship(  # noqa: F821
+        back_populates="performance")
 
 
 class GeocodedPlace(Base):

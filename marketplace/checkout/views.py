@@ -35,10 +35,10 @@ from marketplace.inventory.models import Hold
 from marketplace.mail.rendering import consent_text
 from marketplace.orders.access import buyer_order, order_links
 from marketplace.orders.checkout import MAX_SEATS_PER_BUYER, check_out, checkout_hold
-from marketplace.orders.confirmation import abandon_order, handle_payment_notice
 from marketplace.orders.payments import FAILED, SUCCEEDED, DemoGateway, gateway_for
-from marketplace.orders.refunds import refund_reason
 from marketplace.orders.tickets import order_calendar, paid_ticket, qr_png, qr_svg, qr_svg_inline
+from marketplace.purchases.confirmation import abandon_order, handle_payment_notice
+from marketplace.purchases.refunds import refund_reason
 from marketplace.timeutil import utcnow
 from marketplace.web.errors import STATUS_BY_KIND
 from marketplace.web.rate_limits import checkout_limit

@@ -43,6 +43,9 @@ def _search_text_default(context) -> str:
     row = context.get_current_parameters()
     return search_text_for(row.get("name"), row.get("email"), row.get("postcode"))
 
+# An erased contact's e-mail becomes "erased-<tag>-<id>@invalid" (SQL LIKE pattern).
+ERASED_EMAIL_PATTERN = "erased-%@invalid"
+
 
 class Contact(Base):
     __tablename__ = "contacts"

@@ -16,12 +16,9 @@ from datetime import datetime
 from sqlalchemy import Row, String, case, cast, exists, func, select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.models import DISCIPLINES, Performance, Show, Venue
-from marketplace.contacts.models import STAGES, Contact, folded
-from marketplace.contacts.rights import ERASED_EMAIL_PATTERN
+from marketplace.catalog.models import DISCIPLINES, Venue
+from marketplace.contacts.models import ERASED_EMAIL_PATTERN, STAGES, Contact, folded
 from marketplace.errors import NotFound
-from marketplace.feedback.models import Feedback
-from marketplace.inventory.models import Release
 from marketplace.orders.models import Order
 
 DEEP_DISCOUNT_PERCENT = 50
@@ -177,46 +174,6 @@ def venue_contact(session: Session, venue: Venue, contact_id: object) -> Contact
             or _is_erased(contact.email):
         raise NotFound("This venue has no such contact.", code="unknown_contact")
     return contact
-
-
-@dataclass(frozen=True)
-class HistoryLine:
-    """One order of the contact at this venue."""
-
-    order_id: str
-    status: str
-    paid_at: datetime
-    show_title: str
-    discipline: str
-    starts_at: datetime
-    category: str
-    quantity: int
-    unit_price_cents: int
-    face_price_cents: int
-    discount_percent: int
-    total_cents: int
-    rating: int | None = None  # the buyer's "how was it?" (1–5), when they answered
-    comment: str = ""
-
-
-def contact_history(session: Session, venue: Venue, contact: Contact) -> list[HistoryLine]:
-    """The contact's orders at this venue (paid, or paid then refunded), newest first, with
-    what the buyer said of each performance afterwards."""
-    rows = session.execute(
-        select(Order.id.label("order_id"), Order.status, Order.paid_at,
-               Show.title.label("show_title"), Show.discipline, Performance.starts_at,
-               Release.category, Order.quantity, Order.unit_price_cents,
-               Order.face_price_cents, Order.discount_percent, Order.total_cents,
-               Feedback.rating, func.coalesce(Feedback.comment, "").label("comment"))
-        .join(Release, Release.id == Order.release_id)
-        .outerjoin(Feedback, (Feedback.order_id == Order.id) & (Feedback.venue_id == venue.id))
-        .join(Performance, Performance.id == Release.performance_id)
-        .join(Show, Show.id == Performance.show_id)
-        .where(Order.venue_id == venue.id, Order.contact_id == contact.id,
-               Order.paid_at.is_not(None))
-        .order_by(Order.paid_at.desc(), Order.id)
-    ).all()
-    return [HistoryLine(**row._mapping) for row in rows]
 
 
 # What exports and pulls read of a contact: plain rows, no ORM objects (50,000 of them

@@ -2,7 +2,7 @@
 
 A gateway starts a payment for a pending order (it answers where to send the buyer),
 refunds a paid one, and turns what the provider tells us into a PaymentNotice. Orders
-are fulfilled only from notices (marketplace.orders.confirmation), never from the
+are fulfilled only from notices (marketplace.purchases.confirmation), never from the
 buyer's browser coming back: a notice is the provider's word that the money is there.
 
 `gateway_for(app.config)` picks the gateway of the deployment (PAYMENT_PROVIDER).

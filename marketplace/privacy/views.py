@@ -7,7 +7,10 @@ from datetime import datetime
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from marketplace.contacts.rights import (
+from marketplace.extensions import db, limiter
+from marketplace.orders.access import order_links
+from marketplace.privacy.forms import ActionForm, AskLinkForm, EraseForm
+from marketplace.rights.services import (
     LINK_CAP,
     LinkEmail,
     data_about,
@@ -17,9 +20,6 @@ from marketplace.contacts.rights import (
     stop_alert,
     withdraw_consent,
 )
-from marketplace.extensions import db, limiter
-from marketplace.orders.access import order_links
-from marketplace.privacy.forms import ActionForm, AskLinkForm, EraseForm
 from marketplace.timeutil import utcnow
 from marketplace.web.rate_limits import per_recipient
 

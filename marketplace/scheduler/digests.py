@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Membership, User
 from marketplace.catalog.models import Performance, Show, Venue
-from marketplace.catalog.offers import Criteria
-from marketplace.catalog.queries import offers_statement, schedule_of
 from marketplace.inventory.models import Release
 from marketplace.mail.links import MailLinks
 from marketplace.mail.mailer import queue_email, record_unwritten
 from marketplace.mail.rendering import gettext_for, known_locale, render_email
+from marketplace.offers.offer import Criteria
+from marketplace.offers.queries import offers_statement, schedule_of
 from marketplace.orders.models import Order
 from marketplace.pricing import price_at
 from marketplace.timeutil import PARIS, to_paris

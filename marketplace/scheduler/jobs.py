@@ -21,8 +21,8 @@ from marketplace.inventory.services import close_ended_releases, sweep_expired_h
 from marketplace.mail.links import MailLinks
 from marketplace.mail.mailer import deliver_emails
 from marketplace.mail.message import MailSettings
-from marketplace.orders.confirmation import cancel_abandoned_orders
 from marketplace.outbound import OutboundPolicy
+from marketplace.purchases.confirmation import cancel_abandoned_orders
 from marketplace.scheduler.digests import queue_agency_digests, queue_venue_digests
 from marketplace.scheduler.mailings import queue_aftershow_emails, queue_practical_emails
 from marketplace.watches.alerts import evaluate_watches

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import format_date, format_decimal, format_time, gettext
 
-from marketplace.catalog.queries import NIGHT_ENDS_AT
+from marketplace.offers.queries import NIGHT_ENDS_AT
 from marketplace.timeutil import to_paris
 
 

@@ -14,8 +14,8 @@ from flask import url_for
 from werkzeug.datastructures import MultiDict
 
 from marketplace.catalog.models import DISCIPLINES
-from marketplace.catalog.offers import Criteria
-from marketplace.catalog.queries import SORTS, WHENS
+from marketplace.offers.offer import Criteria
+from marketplace.offers.queries import SORTS, WHENS
 
 RADII_KM = (5, 10, 25, 50)
 MAX_PRICES_EUROS = (10, 15, 20, 30, 50)

@@ -8,10 +8,10 @@ from flask import render_template
 from flask_babel import format_datetime, format_time, gettext, ngettext
 
 from marketplace.catalog.geo import haversine_km
-from marketplace.catalog.offers import OfferDetail
-from marketplace.catalog.queries import get_offer
 from marketplace.errors import Busy, Conflict, DomainError, NotFound, RateLimited
 from marketplace.extensions import db
+from marketplace.offers.offer import OfferDetail
+from marketplace.offers.queries import get_offer
 from marketplace.pricing import drop_count, upcoming_schedule
 from marketplace.storefront.chart import PriceClock, price_clock
 from marketplace.storefront.display import FEW_SEATS

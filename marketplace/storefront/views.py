@@ -15,12 +15,12 @@ from flask import (
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from marketplace.catalog.carousel import discover, reuse_seconds
 from marketplace.catalog.places import PlaceLookupUnavailable, PlaceNotFound, find_place
-from marketplace.catalog.queries import find_offers, venue_pins
 from marketplace.errors import Busy, Conflict, RateLimited, ValidationFailed
 from marketplace.extensions import db, htmx
 from marketplace.inventory.services import place_hold
+from marketplace.offers.carousel import discover, reuse_seconds
+from marketplace.offers.queries import find_offers, venue_pins
 from marketplace.storefront.compression import compress_response
 from marketplace.storefront.display import (
     FEW_SEATS,

@@ -81,7 +81,7 @@ ERROR_MESSAGES: tuple[str, ...] = (
     N_("Places beyond the region's towns cannot be looked up right now: type a postcode or a "
        "town of the region, or try again in a moment."),
     N_("Type a town or a postcode."),
-    # marketplace.catalog.queries
+    # marketplace.offers.queries
     N_("when must be one of %(choices)s."),
     N_("No offer on sale has this id."),
     N_("lat and lng go together."),
@@ -105,7 +105,7 @@ ERROR_MESSAGES: tuple[str, ...] = (
     N_("Unknown discipline %(discipline)r; expected one of %(choices)s."),
     # marketplace.contacts.queries
     N_("This venue has no such contact."),
-    # marketplace.contacts.rights
+    # marketplace.rights.services
     N_("This link is not valid any more (it expired, or it was altered). Ask for a new one."),
     N_("This venue holds no contact for you."),
     N_("You have no such alert."),
@@ -155,7 +155,7 @@ ERROR_MESSAGES: tuple[str, ...] = (
     N_("The maximum discount must be reached within the sales window."),
     # marketplace.orders.access
     N_("There is no such order, or this link is not valid."),
-    # marketplace.orders.cancellation
+    # marketplace.purchases.cancellation
     N_("Only a paid order can be refunded."),
     N_("This venue has no such order."),
     # marketplace.orders.checkout
@@ -172,7 +172,7 @@ ERROR_MESSAGES: tuple[str, ...] = (
     N_("The payment service is not answering; please try again."),
     N_("This payment cannot be refunded automatically."),
     N_("The Stripe signature of this event is missing or wrong."),
-    # marketplace.orders.refunds
+    # marketplace.purchases.refunds
     N_("Orders paid through %(provider)s cannot be refunded here."),
     # marketplace.orders.tickets
     N_("There is no such ticket."),

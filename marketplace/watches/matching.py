@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.geo import haversine_km
 from marketplace.catalog.models import Performance, Show, Venue
-from marketplace.catalog.offers import Criteria
-from marketplace.catalog.queries import offers_statement, schedule_of
 from marketplace.inventory.models import Release
+from marketplace.offers.offer import Criteria
+from marketplace.offers.queries import offers_statement, schedule_of
 from marketplace.pricing import price_at
 from marketplace.watches.models import Watch
 

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import DISCIPLINES, Performance
-from marketplace.catalog.queries import WHENS
 from marketplace.db import transaction
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.inventory.models import Release
@@ -21,6 +20,7 @@ from marketplace.mail.caps import RecipientCap, recipient_capped
 from marketplace.mail.links import MailLinks
 from marketplace.mail.mailer import queue_email
 from marketplace.mail.rendering import gettext_for, known_locale, render_email
+from marketplace.offers.queries import WHENS
 from marketplace.validation import one_line
 from marketplace.watches.matching import matching_offers
 from marketplace.watches.models import Watch, WatchAlert

@@ -16,13 +16,13 @@ from marketplace.contacts.exports import portal_csv
 from marketplace.contacts.queries import (
     DEEP_DISCOUNT_PERCENT,
     base_figures,
-    contact_history,
     export_contacts,
     find_contacts,
     parse_filter,
     venue_contact,
 )
 from marketplace.extensions import db, htmx
+from marketplace.feedback.queries import contact_history
 from marketplace.timeutil import to_paris, utcnow
 from marketplace.web.templating import render_page_or_fragment
 from marketplace.web.vocabulary import discipline_labels

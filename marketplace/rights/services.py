@@ -5,7 +5,7 @@ A spectator has no account: they prove they own an e-mail address by opening a l
 to it. The link carries only a random token, nothing readable; the address it opens is
 stored against the token's SHA-256 (`data_links`) for 48 hours. An erasure deletes the
 address's links, so the link that asked for it stops working at once. Erasure itself
-(every table, every venue told) is marketplace.contacts.erasure.
+(every table, every venue told) is marketplace.rights.erasure.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Performance, Show, Venue
-from marketplace.contacts.erasure import erase_person, orders_of
 from marketplace.contacts.models import Contact, DataLink
 from marketplace.contacts.services import normalise_email
 from marketplace.contacts.webhooks import contact_payload, queue_webhook
@@ -33,6 +32,7 @@ from marketplace.mail.mailer import queue_email
 from marketplace.mail.models import OutboundEmail
 from marketplace.orders.access import OrderLinks
 from marketplace.orders.models import Order
+from marketplace.rights.erasure import erase_person, orders_of
 from marketplace.watches.models import Watch
 from marketplace.watches.services import unsubscribe
 
@@ -40,8 +40,6 @@ LINK_VALIDITY = timedelta(hours=48)
 LINK_KIND = "my-data-link"
 # Anyone can ask for a link to any address: at most three a day reach one mailbox.
 LINK_CAP = RecipientCap(kind=LINK_KIND, limit=3)
-# An erased contact's e-mail becomes "erased-<tag>-<id>@invalid" (SQL LIKE pattern).
-ERASED_EMAIL_PATTERN = "erased-%@invalid"
 TOKEN_MAX_LENGTH = 200
 EMAILS_LISTED = 100
 

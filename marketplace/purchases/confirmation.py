@@ -38,7 +38,7 @@ from marketplace.orders.emails import (
 )
 from marketplace.orders.models import Order, Payment, PaymentEvent, Ticket, new_ticket_code
 from marketplace.orders.payments import FAILED, SUCCEEDED, PaymentGateway, PaymentNotice
-from marketplace.orders.refunds import refund_claimed_order
+from marketplace.purchases.refunds import refund_claimed_order
 
 log = logging.getLogger(__name__)
 # Longer than any payment page stays open (a Stripe Checkout Session: 30 minutes).

@@ -30,14 +30,14 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.geo import bounding_box, haversine_km
 from marketplace.catalog.models import Performance, Venue
-from marketplace.catalog.offers import Offer
-from marketplace.catalog.queries import (
+from marketplace.inventory.models import Release
+from marketplace.offers.offer import Offer
+from marketplace.offers.queries import (
     SCHEDULE_COLUMNS,
     offers_by_id,
     open_offers_select,
     schedule_of,
 )
-from marketplace.inventory.models import Release
 from marketplace.pricing import discount_estimate
 
 REASONS = ("nearby", "soon", "deal", "random")

@@ -21,7 +21,10 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.geo import bounding_box, haversine_km
 from marketplace.catalog.models import DISCIPLINES, Performance, Show, Venue
-from marketplace.catalog.offers import (
+from marketplace.errors import NotFound
+from marketplace.inventory.models import Hold, Release
+from marketplace.inventory.queries import is_on_sale
+from marketplace.offers.offer import (
     Criteria,
     Offer,
     OfferDetail,
@@ -33,9 +36,6 @@ from marketplace.catalog.offers import (
     VenueDetail,
     VenuePin,
 )
-from marketplace.errors import NotFound
-from marketplace.inventory.models import Hold, Release
-from marketplace.inventory.queries import is_on_sale
 from marketplace.pricing import (
     PriceSchedule,
     discount_at,

@@ -29,7 +29,7 @@ from marketplace.inventory.seats import stop_sales
 from marketplace.orders.emails import PERFORMANCE_CANCELLED, REFUNDED_BY_VENUE
 from marketplace.orders.models import Order
 from marketplace.orders.payments import PaymentGateway
-from marketplace.orders.refunds import refund_paid_order
+from marketplace.purchases.refunds import refund_paid_order
 from marketplace.validation import checked_id
 
 _NO_SYNC = {"synchronize_session": False}

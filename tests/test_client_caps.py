@@ -208,7 +208,11 @@ def test_parallel_holds_of_one_client_never_pass_the_cap(app, db, shows, now, mo
 def test_control_without_the_lock_parallel_holds_pass_the_cap(app, db, shows, now,
                                                               monkeypatch):
     """Proves the race above is real: with no lock, every hold counts only itself."""
-    monkeypatch.setattr(client_caps, "_lock_keys", _slow_lock(lambda session, keys: None))
+    # Every hold waits for all the others to be written (not committed) before it counts:
+    # the race happens whatever the machine's load (a pause alone let loaded runs serialise).
+    everyone_wrote = threading.Barrier(12)
+    monkeypatch.setattr(client_caps, "_lock_keys",
+                        lambda session, keys: everyone_wrote.wait(timeout=30))
     seats, _refusals = _race(app, shows, client(max_seats_per_browser=6), now)
     assert seats > 6
     db.session.expire_all()

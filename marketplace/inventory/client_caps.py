@@ -27,7 +27,7 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from marketplace.db import transaction
@@ -128,26 +128,26 @@ def check_client_cap(session: Session, client: HoldClient | None, now: datetime,
         ("browser", Hold.client_browser_key, client.browser_key, client.max_seats_per_browser),
     ) if key is not None]
     _lock_keys(session, sorted(key for _scope, _column, key, _cap in keyed))
+    this_offer = Hold.release_id == release_id
     for scope, column, key, cap in keyed:
-        active = (column == key, Hold.status == "active", Hold.expires_at > now)
-        if release_id is not None and offer_caps is not None:
-            per_offer = offer_caps[scope]
-            seats, first_end = session.execute(
-                select(func.coalesce(func.sum(Hold.quantity), 0), func.min(Hold.expires_at))
-                .where(*active, Hold.release_id == release_id)
-            ).one()
-            if seats > per_offer:
-                raise TooManySeatsHeld("offer" if scope == "browser" else "offer_network",
-                                       per_offer,
-                                       retry_after=int((first_end - now).total_seconds()) + 1)
-        seats, first_end = session.execute(
-            select(func.coalesce(func.sum(Hold.quantity), 0), func.min(Hold.expires_at))
-            .where(*active)
+        # One read per key on the hold path: seats across offers and of this offer, and when
+        # the soonest of each lapses (it gives seats back, sooner if paid or released).
+        seats, first_end, offer_seats, offer_first_end = session.execute(
+            select(func.coalesce(func.sum(Hold.quantity), 0), func.min(Hold.expires_at),
+                   func.coalesce(func.sum(case((this_offer, Hold.quantity), else_=0)), 0),
+                   func.min(case((this_offer, Hold.expires_at))))
+            .where(column == key, Hold.status == "active", Hold.expires_at > now)
         ).one()
+        if offer_caps is not None and release_id is not None \
+                and offer_seats > offer_caps[scope]:
+            raise TooManySeatsHeld("offer" if scope == "browser" else "offer_network",
+                                   offer_caps[scope], retry_after=_seconds(offer_first_end, now))
         if seats > cap:
-            # The soonest of its holds to lapse gives seats back (sooner if paid or released).
-            raise TooManySeatsHeld(scope, cap,
-                                   retry_after=int((first_end - now).total_seconds()) + 1)
+            raise TooManySeatsHeld(scope, cap, retry_after=_seconds(first_end, now))
+
+
+def _seconds(until: datetime, now: datetime) -> int:
+    return int((until - now).total_seconds()) + 1
 
 
 def forget_ended_hold_clients(session: Session) -> int:

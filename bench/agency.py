@@ -69,8 +69,8 @@ def _copy(conn: psycopg.Connection, table: str, columns: tuple[str, ...], rows) 
 
 def fill_season(url: str, tickets: int, today_utc: datetime) -> dict[str, int]:
     """Bulk-insert a season of past performances and their sales; return the row counts."""
-    from marketplace.catalog.towns import TOWNS
-    from marketplace.pricing import PriceSchedule, discount_percent_at, price_at
+    from marketplace.domain.catalog.towns import TOWNS
+    from marketplace.domain.pricing import PriceSchedule, discount_percent_at, price_at
 
     rng = random.Random("kiosque-bench-agency")
     with psycopg.connect(url) as conn:
@@ -202,10 +202,10 @@ def percentile(values: list[float], q: int) -> float:
 
 
 def dashboard_queries(locate) -> dict:
-    from marketplace.uptake.queries import region_totals, uptake
-    from marketplace.uptake.territories import buyer_territories
-    from marketplace.uptake.timeline import sales_over_time
-    from marketplace.uptake.timing import purchase_timing
+    from marketplace.domain.uptake.queries import region_totals, uptake
+    from marketplace.domain.uptake.territories import buyer_territories
+    from marketplace.domain.uptake.timeline import sales_over_time
+    from marketplace.domain.uptake.timing import purchase_timing
 
     queries = {
         "headline, this period": lambda s, p: region_totals(s, p.start, p.end, locate),
@@ -223,9 +223,9 @@ def dashboard_queries(locate) -> dict:
 
 def measure(url: str, runs: int) -> list[tuple[str, str, float, float]]:
     from marketplace import create_app
+    from marketplace.domain.uptake.periods import Period, paris_today
+    from marketplace.domain.uptake.queries import region_postcode_locator
     from marketplace.extensions import db
-    from marketplace.uptake.periods import Period, paris_today
-    from marketplace.uptake.queries import region_postcode_locator
     from tests.factories import StaffFactory, log_in
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://",

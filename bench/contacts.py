@@ -97,10 +97,10 @@ def create_venue(app) -> tuple[int, list[int]]:
     """The venue, its manager, its token, and 120 past performances with a release each."""
     from werkzeug.security import generate_password_hash
 
-    from marketplace.accounts.models import Membership, User
-    from marketplace.accounts.services import issue_token
+    from marketplace.domain.accounts.models import Membership, User
+    from marketplace.domain.accounts.services import issue_token
+    from marketplace.domain.models import Performance, Release, Show, Venue
     from marketplace.extensions import db
-    from marketplace.models import Performance, Release, Show, Venue
 
     venue = Venue(slug="theatre-du-bench", name="Théâtre du Bench", address="1 quai du Port",
                   postcode="13002", city="Marseille", lat=43.2965, lng=5.3698)
@@ -132,8 +132,8 @@ def create_venue(app) -> tuple[int, list[int]]:
 
 
 def load_contacts(conn, venue_id: int, release_ids: list[int], count: int) -> None:
-    from marketplace.contacts.models import search_text_for
-    from marketplace.contacts.stages import stage_for
+    from marketplace.domain.contacts.models import search_text_for
+    from marketplace.domain.contacts.stages import stage_for
 
     rng = random.Random(50_000)
     releases = conn.execute(

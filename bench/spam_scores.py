@@ -31,35 +31,35 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, select  # noqa: E402
 
 from marketplace import create_app  # noqa: E402
-from marketplace.accounts.memberships import invite_member  # noqa: E402
-from marketplace.accounts.models import Membership, User  # noqa: E402
-from marketplace.accounts.passwords import request_password_reset  # noqa: E402
-from marketplace.agency.emails import compose_agency_email  # noqa: E402
-from marketplace.agency.operations import invite_colleague, invite_venue  # noqa: E402
-from marketplace.catalog.models import Performance, Venue  # noqa: E402
+from marketplace.blueprints.agency.emails import compose_agency_email  # noqa: E402
+from marketplace.blueprints.agency.operations import invite_colleague, invite_venue  # noqa: E402
+from marketplace.blueprints.staff_accounts.emails import compose_portal_email  # noqa: E402
 from marketplace.demo.seed import AGENCY_EMAIL, seed_demo  # noqa: E402
-from marketplace.extensions import db  # noqa: E402
-from marketplace.inventory.models import Release  # noqa: E402
-from marketplace.mail.links import mail_links  # noqa: E402
-from marketplace.mail.message import build_message, mail_settings  # noqa: E402
-from marketplace.mail.models import OutboundEmail  # noqa: E402
-from marketplace.orders.emails import (  # noqa: E402
+from marketplace.domain.accounts.memberships import invite_member  # noqa: E402
+from marketplace.domain.accounts.models import Membership, User  # noqa: E402
+from marketplace.domain.accounts.passwords import request_password_reset  # noqa: E402
+from marketplace.domain.catalog.models import Performance, Venue  # noqa: E402
+from marketplace.domain.inventory.models import Release  # noqa: E402
+from marketplace.domain.mail.links import mail_links  # noqa: E402
+from marketplace.domain.mail.message import build_message, mail_settings  # noqa: E402
+from marketplace.domain.mail.models import OutboundEmail  # noqa: E402
+from marketplace.domain.orders.emails import (  # noqa: E402
     PERFORMANCE_CANCELLED,
     REFUNDED_BY_VENUE,
     SEATS_GONE,
     queue_refund_notice,
 )
-from marketplace.orders.models import Order  # noqa: E402
+from marketplace.domain.orders.models import Order  # noqa: E402
+from marketplace.domain.timeutil import PARIS, to_paris  # noqa: E402
+from marketplace.domain.watches.alerts import evaluate_watches  # noqa: E402
+from marketplace.domain.watches.models import Watch  # noqa: E402
+from marketplace.domain.watches.services import create_watch  # noqa: E402
+from marketplace.extensions import db  # noqa: E402
 from marketplace.scheduler.digests import queue_agency_digests, queue_venue_digests  # noqa: E402
 from marketplace.scheduler.mailings import (  # noqa: E402
     queue_aftershow_emails,
     queue_practical_emails,
 )
-from marketplace.staff_accounts.emails import compose_portal_email  # noqa: E402
-from marketplace.timeutil import PARIS, to_paris  # noqa: E402
-from marketplace.watches.alerts import evaluate_watches  # noqa: E402
-from marketplace.watches.models import Watch  # noqa: E402
-from marketplace.watches.services import create_watch  # noqa: E402
 
 # A deployment's own domain: what SpamAssassin sees in From, Message-ID and the links.
 SITE = "https://billetterie.kiosque-sud.fr"

@@ -158,9 +158,9 @@ def list_sql(env: dict, url: str, when: str, radius: float) -> str:
     from sqlalchemy.dialects import postgresql
 
     from marketplace import create_app
-    from marketplace.offers.offer import Criteria
-    from marketplace.offers.queries import offers_statement
-    from marketplace.timeutil import utcnow
+    from marketplace.domain.offers.offer import Criteria
+    from marketplace.domain.offers.queries import offers_statement
+    from marketplace.domain.timeutil import utcnow
 
     app = create_app()
     with app.app_context():

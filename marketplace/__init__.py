@@ -23,14 +23,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # One catalogue per side of the product; Flask-Babel merges them.
 TRANSLATION_DIRECTORIES = [
     str(PROJECT_ROOT / "marketplace" / "translations"),
-    str(PROJECT_ROOT / "marketplace" / "checkout" / "translations"),
+    str(PROJECT_ROOT / "marketplace" / "blueprints" / "checkout" / "translations"),
     str(PROJECT_ROOT / "venues_portal" / "translations"),
-    str(PROJECT_ROOT / "marketplace" / "privacy" / "translations"),
-    str(PROJECT_ROOT / "marketplace" / "agency" / "translations"),
-    str(PROJECT_ROOT / "marketplace" / "watches" / "translations"),
-    str(PROJECT_ROOT / "marketplace" / "staff_accounts" / "translations"),
+    str(PROJECT_ROOT / "marketplace" / "blueprints" / "privacy" / "translations"),
+    str(PROJECT_ROOT / "marketplace" / "blueprints" / "agency" / "translations"),
+    str(PROJECT_ROOT / "marketplace" / "domain" / "watches" / "translations"),
+    str(PROJECT_ROOT / "marketplace" / "blueprints" / "staff_accounts" / "translations"),
     # Words every area shares (disciplines, services' messages); last, so they read the same.
-    str(PROJECT_ROOT / "marketplace" / "vocabulary" / "translations"),
+    str(PROJECT_ROOT / "marketplace" / "domain" / "vocabulary" / "translations"),
 ]
 
 
@@ -44,7 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(config_from_env(Path(app.instance_path)))
     app.config.update(config or {})
-    from marketplace.orders.payments import check_payment_settings
+    from marketplace.domain.orders.payments import check_payment_settings
 
     check_payment_settings(app.config)
     hops = app.config.get("TRUSTED_PROXY_HOPS") or 0
@@ -59,7 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config))
 
     app.json.sort_keys = False
-    from marketplace.mail.message import mail_settings
+    from marketplace.domain.mail.message import mail_settings
 
     mail_settings(app.config)  # a MAIL_FROM or DKIM key that cannot work stops the start
     _init_extensions(app)
@@ -97,9 +97,9 @@ def _engine_options(config: dict) -> dict:
 
 
 def _init_extensions(app: Flask) -> None:
-    import marketplace.models  # noqa: F401  (every table in the metadata)
-    from marketplace.db import end_sessions_even_on_dead_connections
+    import marketplace.domain.models  # noqa: F401  (every table in the metadata)
     from marketplace.db_events import install_sqlite_pragmas
+    from marketplace.domain.db import end_sessions_even_on_dead_connections
     from marketplace.web.language import select_locale
 
     db.init_app(app)
@@ -119,19 +119,19 @@ def _init_extensions(app: Flask) -> None:
 
     rest_api.http_error_handler = handle_http_exception
 
-    from marketplace.staff_accounts import init_staff_accounts
+    from marketplace.blueprints.staff_accounts import init_staff_accounts
 
     init_staff_accounts(app)  # Flask-Login, and the login, password and invitation pages
 
 
 def _register_blueprints(app: Flask) -> None:
-    from marketplace.agency import register_agency
-    from marketplace.api import register_api
-    from marketplace.checkout.views import bp as checkout_bp
-    from marketplace.privacy.views import bp as privacy_bp
-    from marketplace.storefront.feedback import bp as feedback_bp
-    from marketplace.storefront.views import bp as storefront_bp
-    from marketplace.storefront.watches import bp as watches_bp
+    from marketplace.blueprints.agency import register_agency
+    from marketplace.blueprints.api import register_api
+    from marketplace.blueprints.checkout.views import bp as checkout_bp
+    from marketplace.blueprints.privacy.views import bp as privacy_bp
+    from marketplace.blueprints.storefront.feedback import bp as feedback_bp
+    from marketplace.blueprints.storefront.views import bp as storefront_bp
+    from marketplace.blueprints.storefront.watches import bp as watches_bp
     from marketplace.web.digests import bp as digests_bp
     from marketplace.web.health import bp as health_bp
     from venues_portal import register_portal

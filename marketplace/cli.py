@@ -13,16 +13,16 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from marketplace.accounts.services import issue_token
-from marketplace.catalog.models import DISCIPLINES, Venue
-from marketplace.catalog.services import add_venue
 from marketplace.demo.report import print_report
 from marketplace.demo.seed import seed_demo
 from marketplace.demo.summary import summarize
-from marketplace.errors import DomainError
+from marketplace.domain.accounts.services import issue_token
+from marketplace.domain.catalog.models import DISCIPLINES, Venue
+from marketplace.domain.catalog.services import add_venue
+from marketplace.domain.errors import DomainError
+from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.scheduler.command import scheduler_command
-from marketplace.timeutil import utcnow
 
 demo_cli = AppGroup("demo", help="The demo region.")
 venue_cli = AppGroup("venue", help="Venues.")

@@ -10,7 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from marketplace.api_docs import KiosqueApi
-from marketplace.db import Base
+from marketplace.domain.db import Base
 from marketplace.redis_client import RedisConnector
 
 db = SQLAlchemy(model_class=Base)

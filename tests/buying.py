@@ -7,15 +7,15 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlalchemy import func, select
 
+from marketplace.domain.inventory.services import place_hold
+from marketplace.domain.mail.models import OutboundEmail
+from marketplace.domain.models import Hold, Release
+from marketplace.domain.orders.access import order_links
+from marketplace.domain.orders.checkout import Checkout, check_out
+from marketplace.domain.orders.models import Order, Payment
+from marketplace.domain.orders.payments import FAILED, SUCCEEDED, DemoGateway, gateway_for
+from marketplace.domain.purchases.confirmation import handle_payment_notice
 from marketplace.extensions import db
-from marketplace.inventory.services import place_hold
-from marketplace.mail.models import OutboundEmail
-from marketplace.models import Hold, Release
-from marketplace.orders.access import order_links
-from marketplace.orders.checkout import Checkout, check_out
-from marketplace.orders.models import Order, Payment
-from marketplace.orders.payments import FAILED, SUCCEEDED, DemoGateway, gateway_for
-from marketplace.purchases.confirmation import handle_payment_notice
 
 TTL = 600
 BUYER = {"email": "lea.martin@example.org", "name": "Léa Martin", "postcode": "13006",

@@ -101,11 +101,11 @@ def _seat_guard():
 
 @pytest.fixture(autouse=True)
 def _seats_moved_only_by_inventory(_seat_guard):
-    """Fail the test if code outside marketplace/inventory/ wrote a seat counter."""
+    """Fail the test if code outside marketplace/domain/inventory/ wrote a seat counter."""
     yield
     violations = _seat_guard.take()
     if violations:
-        pytest.fail("seat counters written outside marketplace/inventory/:\n"
+        pytest.fail("seat counters written outside marketplace/domain/inventory/:\n"
                     + "\n".join(violations), pytrace=False)
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
+from marketplace.domain.models import Hold, Performance, Release, Show, User, Venue
 from marketplace.extensions import db
-from marketplace.models import Hold, Performance, Release, Show, User, Venue
 
 BASE_TIME = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
 
@@ -95,7 +95,7 @@ class UserFactory(BaseFactory):
 
 # Venue staff (the portal) ---------------------------------------------------------------
 
-from marketplace.accounts.models import Membership  # noqa: E402  (this section is appended)
+from marketplace.domain.accounts.models import Membership  # noqa: E402  (this section is appended)
 
 STAFF_PASSWORD = "un mot de passe de test"
 _staff_hashes: dict[str, str] = {}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from marketplace.domain.mail.message import mail_settings
+from marketplace.domain.mail.models import OutboundEmail
 from marketplace.extensions import db, redis_connector
-from marketplace.mail.message import mail_settings
-from marketplace.mail.models import OutboundEmail
 from marketplace.scheduler.jobs import JOBS, JobContext
 
 JOB = {job.name: job for job in JOBS}

@@ -1,10 +1,10 @@
-"""The wall around the seat counters: only marketplace/inventory/ writes them (STYLE.md 10).
+"""The wall around the seat counters: only marketplace/domain/inventory/ writes them (STYLE.md 10).
 
 Installed for the whole suite by tests/conftest.py: a `before_cursor_execute` listener on
 every engine reads the SQL about to run (whatever built it: Core, ORM, raw text) and,
 when it writes a seat column, finds in the Python stack the module of the application
 that issued it. Any such statement issued from a file of `marketplace/` or
-`venues_portal/` outside `marketplace/inventory/` is a violation. The module is told by
+`venues_portal/` outside `marketplace/domain/inventory/` is a violation. The module is told by
 the frame's file path, resolved against the package directory, so renaming a function
 or wrapping the statement in a helper elsewhere does not hide it.
 
@@ -38,7 +38,7 @@ import venues_portal
 
 PROJECT_PACKAGES = (Path(marketplace.__file__).resolve().parent,
                     Path(venues_portal.__file__).resolve().parent)
-INVENTORY = PROJECT_PACKAGES[0] / "inventory"
+INVENTORY = PROJECT_PACKAGES[0] / "domain" / "inventory"
 DEMO_SEED = PROJECT_PACKAGES[0] / "demo"
 
 SEAT_COLUMNS = {"releases": {"sold", "held", "quantity", "status"}, "holds": {"status"}}
@@ -155,12 +155,12 @@ def violation(writes: list[SeatWrite], filenames: list[str]) -> str | None:
         callers = ", called from ".join(str(m.relative_to(PROJECT_PACKAGES[0].parent))
                                         for m in modules)
         return (f"an ORM flush wrote {what} (triggered from {callers}): seats move only "
-                f"through marketplace.inventory's guarded statements")
+                f"through marketplace.domain.inventory's guarded statements")
     if issuer.is_relative_to(INVENTORY):
         return None
     if issuer.is_relative_to(DEMO_SEED) and all(w.verb == "insert" for w in writes):
         return None
-    return f"{where} issued {what}: only marketplace/inventory/ moves seats"
+    return f"{where} issued {what}: only marketplace/domain/inventory/ moves seats"
 
 
 def stack_files(frame: FrameType | None) -> list[str]:

@@ -20,10 +20,10 @@ import time_machine
 from flask import Flask
 from sqlalchemy import select
 
-from marketplace.accounts.services import issue_token
-from marketplace.contacts.models import Contact, WebhookDelivery
-from marketplace.models import ApiToken
-from marketplace.orders.access import order_links
+from marketplace.domain.accounts.services import issue_token
+from marketplace.domain.contacts.models import Contact, WebhookDelivery
+from marketplace.domain.models import ApiToken
+from marketplace.domain.orders.access import order_links
 from tests.buying import checkout, hold_seats, pay
 from tests.factories import (
     MembershipFactory,

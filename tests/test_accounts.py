@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from marketplace.accounts.access import can
-from marketplace.accounts.authentication import authenticate, check_new_password
-from marketplace.accounts.mail import Email
-from marketplace.accounts.memberships import (
+from marketplace.domain.accounts.access import can
+from marketplace.domain.accounts.authentication import authenticate, check_new_password
+from marketplace.domain.accounts.mail import Email
+from marketplace.domain.accounts.memberships import (
     accept_invitation,
     change_role,
     invitation_user,
@@ -19,22 +19,22 @@ from marketplace.accounts.memberships import (
     remove_member,
     resend_invitation,
 )
-from marketplace.accounts.models import ApiToken, Membership, User
-from marketplace.accounts.password_strength import (
+from marketplace.domain.accounts.models import ApiToken, Membership, User
+from marketplace.domain.accounts.password_strength import (
     OWN_WORDS_HINT,
     ZXCVBN_FEEDBACK,
     WeakPassword,
 )
-from marketplace.accounts.passwords import (
+from marketplace.domain.accounts.passwords import (
     change_password,
     request_password_reset,
     reset_link_user,
     reset_password,
 )
-from marketplace.accounts.services import create_venue_token, find_token, revoke_token
-from marketplace.accounts.signed_links import InvalidLink, make_link_token
-from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from marketplace.mail.models import OutboundEmail
+from marketplace.domain.accounts.services import create_venue_token, find_token, revoke_token
+from marketplace.domain.accounts.signed_links import InvalidLink, make_link_token
+from marketplace.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from marketplace.domain.mail.models import OutboundEmail
 from tests.factories import STAFF_PASSWORD, MembershipFactory, StaffFactory, VenueFactory
 
 SECRET = "test-secret"

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 
-from marketplace.agency.access import AGENCY_PAGES
-from marketplace.uptake.periods import Period
+from marketplace.blueprints.agency.access import AGENCY_PAGES
+from marketplace.domain.uptake.periods import Period
 from tests.factories import MembershipFactory, StaffFactory, log_in
 from tests.test_uptake_recount import PERIOD, Recount, generate_region
 

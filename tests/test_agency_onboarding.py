@@ -10,11 +10,11 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from marketplace.accounts.models import Membership, User
-from marketplace.accounts.services import issue_token
-from marketplace.catalog.geocoding import GeoPoint
-from marketplace.catalog.models import Venue
-from marketplace.mail.models import OutboundEmail
+from marketplace.domain.accounts.models import Membership, User
+from marketplace.domain.accounts.services import issue_token
+from marketplace.domain.catalog.geocoding import GeoPoint
+from marketplace.domain.catalog.models import Venue
+from marketplace.domain.mail.models import OutboundEmail
 from tests.factories import (
     STAFF_PASSWORD,
     MembershipFactory,

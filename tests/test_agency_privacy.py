@@ -15,12 +15,12 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from marketplace.accounts.services import issue_token
-from marketplace.agency.access import AGENCY_PAGES
-from marketplace.catalog.models import Venue
-from marketplace.contacts.models import Contact
-from marketplace.orders.models import Order
-from marketplace.uptake.grouping import GROUPINGS
+from marketplace.blueprints.agency.access import AGENCY_PAGES
+from marketplace.domain.accounts.services import issue_token
+from marketplace.domain.catalog.models import Venue
+from marketplace.domain.contacts.models import Contact
+from marketplace.domain.orders.models import Order
+from marketplace.domain.uptake.grouping import GROUPINGS
 from tests.buying import bought
 from tests.factories import ReleaseFactory, StaffFactory, log_in
 from tests.test_uptake_recount import PERIOD, PRIVATE_BIRTH_YEARS, generate_region
@@ -36,7 +36,7 @@ def world(app, db):
     """The generated region, a few purchases through the real checkout, contacts with notes."""
     generate_region(db)
     with time_machine.travel(NOON, tick=False):
-        from marketplace.timeutil import utcnow
+        from marketplace.domain.timeutil import utcnow
 
         now = utcnow()
         release = ReleaseFactory(sales_open_at=now - timedelta(hours=3),

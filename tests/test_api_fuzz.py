@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from marketplace import create_app
-from marketplace.accounts.services import issue_token
+from marketplace.domain.accounts.services import issue_token
+from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.timeutil import utcnow
 from tests.buying import bought
 from tests.factories import PerformanceFactory, ReleaseFactory
 

@@ -14,8 +14,16 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from marketplace.accounts.services import issue_token
-from marketplace.models import ApiToken, Membership, Order, Performance, Release, Show, Ticket
+from marketplace.domain.accounts.services import issue_token
+from marketplace.domain.models import (
+    ApiToken,
+    Membership,
+    Order,
+    Performance,
+    Release,
+    Show,
+    Ticket,
+)
 from tests.buying import bought
 from tests.factories import (
     MembershipFactory,

@@ -13,8 +13,8 @@ from datetime import timedelta
 
 import pytest
 
-from marketplace.accounts.services import issue_token
-from marketplace.timeutil import utcnow
+from marketplace.domain.accounts.services import issue_token
+from marketplace.domain.timeutil import utcnow
 from tests.buying import bought, row_counts
 from tests.factories import MembershipFactory, PerformanceFactory, ReleaseFactory, log_in
 

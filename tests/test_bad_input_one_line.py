@@ -23,11 +23,11 @@ from wtforms import Form, PasswordField, StringField, TextAreaField
 
 import marketplace
 import venues_portal
-from marketplace.catalog.models import Show
-from marketplace.errors import ValidationFailed
-from marketplace.inventory.services import place_hold
-from marketplace.timeutil import utcnow
-from marketplace.validation import (
+from marketplace.domain.catalog.models import Show
+from marketplace.domain.errors import ValidationFailed
+from marketplace.domain.inventory.services import place_hold
+from marketplace.domain.timeutil import utcnow
+from marketplace.domain.validation import (
     ONE_LINE_MESSAGE,
     ONE_LINE_PATTERN,
     ONE_LINE_REQUIRED_PATTERN,
@@ -161,7 +161,7 @@ def test_a_trailing_line_break_is_only_whitespace(client, world, db):  # noqa: F
 
 
 def test_the_services_refuse_it_too_whoever_calls_them(db):
-    from marketplace.catalog.services import add_venue
+    from marketplace.domain.catalog.services import add_venue
 
     with pytest.raises(ValidationFailed) as refused:
         add_venue(db.session, name="La\nCriée", city="Marseille", postcode="13007",
@@ -267,7 +267,7 @@ def _form_classes() -> list[type]:
     return found
 
 
-# The checkout form's fields are read by the checkout service (marketplace.orders.checkout),
+# The checkout form's fields are read by the checkout service (marketplace.domain.orders.checkout),
 # which refuses control characters itself and names the field (tested above).
 CHECKED_BY_THE_SERVICE = {"CheckoutForm"}
 

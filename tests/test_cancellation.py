@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from marketplace.errors import Conflict, NotFound
-from marketplace.inventory.services import place_hold
-from marketplace.models import Hold, Performance, Release
-from marketplace.orders.models import Order
-from marketplace.orders.payments import gateway_for
-from marketplace.purchases.cancellation import cancel_performance, refund_order
+from marketplace.domain.errors import Conflict, NotFound
+from marketplace.domain.inventory.services import place_hold
+from marketplace.domain.models import Hold, Performance, Release
+from marketplace.domain.orders.models import Order
+from marketplace.domain.orders.payments import gateway_for
+from marketplace.domain.purchases.cancellation import cancel_performance, refund_order
 from tests.buying import (
     BUYER,
     bought,
@@ -92,8 +92,8 @@ def test_cancelling_twice_refunds_once(app, db, performance, gateway, now):
 
 def test_a_cancellation_interrupted_by_the_gateway_is_finished_by_the_next_call(
         app, db, performance, gateway, now, monkeypatch):
-    from marketplace.errors import Unavailable
-    from marketplace.orders.payments import DemoGateway
+    from marketplace.domain.errors import Unavailable
+    from marketplace.domain.orders.payments import DemoGateway
 
     release = release_of(performance)
     first = bought(app, release, 1, now, email="a@example.org")

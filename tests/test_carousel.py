@@ -17,8 +17,8 @@ import time_machine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marketplace.catalog.geo import haversine_km
-from marketplace.offers.carousel import PER_VENUE, Slot, compose, random_count
+from marketplace.domain.catalog.geo import haversine_km
+from marketplace.domain.offers.carousel import PER_VENUE, Slot, compose, random_count
 from tests.factories import PerformanceFactory, ReleaseFactory, ShowFactory, VenueFactory
 
 NOW = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
@@ -319,8 +319,8 @@ def test_deal_picks_are_the_deepest_discounts_now(client, db):
 def test_a_shared_read_of_the_region_never_shows_what_sold_out_since(db, region):
     from sqlalchemy import update
 
-    from marketplace.inventory.models import Release
-    from marketplace.offers.carousel import _shared, discover
+    from marketplace.domain.inventory.models import Release
+    from marketplace.domain.offers.carousel import _shared, discover
 
     _shared.clear()
     try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.catalog.models import Venue
-from marketplace.catalog.services import SLUG_MAX_LENGTH, add_venue, slugify
-from marketplace.errors import ValidationFailed
+from marketplace.domain.catalog.models import Venue
+from marketplace.domain.catalog.services import SLUG_MAX_LENGTH, add_venue, slugify
+from marketplace.domain.errors import ValidationFailed
 from tests.factories import VenueFactory
 
 GYMNASE = {"name": "Théâtre du Gymnase", "city": "Marseille", "postcode": "13001",

@@ -13,11 +13,11 @@ import time_machine
 from sqlalchemy import create_engine, select, update
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.models import Venue
-from marketplace.orders.checkins import check_in, ticket_code_from_scan
-from marketplace.orders.models import Ticket
-from marketplace.orders.payments import gateway_for
-from marketplace.purchases.cancellation import cancel_performance, refund_order
+from marketplace.domain.catalog.models import Venue
+from marketplace.domain.orders.checkins import check_in, ticket_code_from_scan
+from marketplace.domain.orders.models import Ticket
+from marketplace.domain.orders.payments import gateway_for
+from marketplace.domain.purchases.cancellation import cancel_performance, refund_order
 from tests.buying import bought
 from tests.factories import (
     MembershipFactory,

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from marketplace.errors import Conflict, NotFound, RateLimited, ValidationFailed
-from marketplace.orders.access import hash_order_token
-from marketplace.orders.models import Order
+from marketplace.domain.errors import Conflict, NotFound, RateLimited, ValidationFailed
+from marketplace.domain.orders.access import hash_order_token
+from marketplace.domain.orders.models import Order
 from tests.buying import BUYER, bought, checkout, count, counters, hold_seats, pay
 from tests.factories import ReleaseFactory
 
@@ -93,7 +93,7 @@ def test_an_expired_hold_cannot_be_checked_out(app, db, release, now):
 def test_an_unknown_hold_is_not_found(app, db, now):
     for hold_id in ("nope", "", "x" * 400, None, 12):
         with pytest.raises(NotFound):
-            from marketplace.orders.checkout import checkout_hold
+            from marketplace.domain.orders.checkout import checkout_hold
             checkout_hold(db.session, hold_id, now)
 
 
@@ -276,6 +276,6 @@ def test_a_paid_order_leaves_the_hold_converted(app, db, release, now):
     hold = hold_seats(release, 2, now)
     order = pay(app, checkout(app, hold, now).order.id, now)
     assert order.status == "paid"
-    from marketplace.models import Hold
+    from marketplace.domain.models import Hold
     assert db.session.scalar(select(Hold.status).where(Hold.id == hold.id)) == "converted"
     assert counters(release.id) == (2, 0)

@@ -9,7 +9,7 @@ from html import unescape
 import pytest
 import time_machine
 
-from marketplace.orders.models import Order
+from marketplace.domain.orders.models import Order
 from tests.buying import BUYER, checkout, count, counters, emails_to, hold_seats, pay
 from tests.factories import ReleaseFactory
 
@@ -161,8 +161,8 @@ def test_the_order_page_needs_its_token(app, client, db, release, frozen):
 
 
 def test_refunded_orders_say_why(app, client, db, release, frozen):
-    from marketplace.orders.payments import gateway_for
-    from marketplace.purchases.cancellation import refund_order
+    from marketplace.domain.orders.payments import gateway_for
+    from marketplace.domain.purchases.cancellation import refund_order
 
     result = checkout(app, hold_seats(release, 1, frozen), frozen)
     pay(app, result.order.id, frozen)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.accounts.models import ApiToken
-from marketplace.catalog.models import Venue
+from marketplace.domain.accounts.models import ApiToken
+from marketplace.domain.catalog.models import Venue
 from tests.factories import VenueFactory
 
 

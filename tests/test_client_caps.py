@@ -15,16 +15,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.errors import Busy
-from marketplace.inventory import client_caps
-from marketplace.inventory.client_caps import (
+from marketplace.domain.errors import Busy
+from marketplace.domain.inventory import client_caps
+from marketplace.domain.inventory.client_caps import (
     HoldClient,
     TooManySeatsHeld,
     hold_client,
     network_of,
 )
-from marketplace.inventory.services import place_hold, release_hold
-from marketplace.models import Hold
+from marketplace.domain.inventory.services import place_hold, release_hold
+from marketplace.domain.models import Hold
 from tests.buying import TTL, checkout, count, counters, pay
 from tests.factories import ReleaseFactory
 
@@ -130,7 +130,7 @@ def test_a_hold_keeps_keyed_hashes_never_the_address(db, shows, now):
 
 
 def test_the_keys_of_holds_that_are_over_are_forgotten(app, db, shows, now):
-    from marketplace.inventory.client_caps import forget_ended_hold_clients
+    from marketplace.domain.inventory.client_caps import forget_ended_hold_clients
 
     live = take(shows[0], 2, now, client())
     given_back = take(shows[1], 2, now, client())

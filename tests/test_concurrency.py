@@ -25,11 +25,11 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from marketplace.db import Base
 from marketplace.db_events import install_sqlite_pragmas
-from marketplace.errors import Conflict
-from marketplace.inventory.services import place_hold, release_hold, sweep_expired_holds
-from marketplace.models import Hold, Performance, Release, Show, Venue
+from marketplace.domain.db import Base
+from marketplace.domain.errors import Conflict
+from marketplace.domain.inventory.services import place_hold, release_hold, sweep_expired_holds
+from marketplace.domain.models import Hold, Performance, Release, Show, Venue
 from tests.waiting import Deadline
 
 TTL = 600

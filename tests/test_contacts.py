@@ -9,16 +9,21 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from marketplace.contacts.models import Contact, WebhookDelivery
-from marketplace.contacts.services import (
+from marketplace.domain.contacts.models import Contact, WebhookDelivery
+from marketplace.domain.contacts.services import (
     record_cancelled_order,
     record_paid_order,
     refresh_stages,
 )
-from marketplace.contacts.stages import stage_for
-from marketplace.contacts.webhooks import SIGNATURE_HEADER, deliver_webhooks, next_attempt, sign
-from marketplace.inventory.models import Hold
-from marketplace.orders.models import Order
+from marketplace.domain.contacts.stages import stage_for
+from marketplace.domain.contacts.webhooks import (
+    SIGNATURE_HEADER,
+    deliver_webhooks,
+    next_attempt,
+    sign,
+)
+from marketplace.domain.inventory.models import Hold
+from marketplace.domain.orders.models import Order
 from tests.factories import ReleaseFactory, VenueFactory
 from tests.webhook_receiver import LOCAL, webhook_receiver
 

@@ -10,9 +10,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from marketplace.accounts.services import issue_token
-from marketplace.contacts.models import Contact
-from marketplace.rights.services import withdraw_consent
+from marketplace.domain.accounts.services import issue_token
+from marketplace.domain.contacts.models import Contact
+from marketplace.domain.rights.services import withdraw_consent
 from tests.factories import ReleaseFactory, VenueFactory
 from tests.test_contacts_portal import CONSENT, sale
 
@@ -130,7 +130,7 @@ def test_the_contacts_route_is_documented(client):
 
 
 def test_erased_spectators_are_not_pulled(db, client, frozen, venue, token):
-    from marketplace.rights.services import erase
+    from marketplace.domain.rights.services import erase
 
     release = ReleaseFactory(performance__show__venue=venue)
     sale(db, release, frozen, email="gone@example.org", name="Parti")

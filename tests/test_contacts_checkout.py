@@ -18,13 +18,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from marketplace.accounts.services import issue_token
-from marketplace.contacts.models import Contact, WebhookDelivery
-from marketplace.contacts.webhooks import SIGNATURE_HEADER, deliver_webhooks
-from marketplace.orders.models import Order
-from marketplace.orders.payments import gateway_for
-from marketplace.purchases.cancellation import cancel_performance, refund_order
-from marketplace.timeutil import utcnow
+from marketplace.domain.accounts.services import issue_token
+from marketplace.domain.contacts.models import Contact, WebhookDelivery
+from marketplace.domain.contacts.webhooks import SIGNATURE_HEADER, deliver_webhooks
+from marketplace.domain.orders.models import Order
+from marketplace.domain.orders.payments import gateway_for
+from marketplace.domain.purchases.cancellation import cancel_performance, refund_order
+from marketplace.domain.timeutil import utcnow
 from tests.buying import bought, checkout, hold_seats, pay
 from tests.factories import (
     MembershipFactory,

@@ -17,9 +17,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from marketplace.accounts.services import issue_token
-from marketplace.contacts.models import Contact, WebhookDelivery
-from marketplace.rights.services import withdraw_consent
+from marketplace.domain.accounts.services import issue_token
+from marketplace.domain.contacts.models import Contact, WebhookDelivery
+from marketplace.domain.rights.services import withdraw_consent
 from tests.factories import (
     MembershipFactory,
     PerformanceFactory,

@@ -13,12 +13,12 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
-from marketplace.contacts.models import Contact
-from marketplace.contacts.queries import ContactFilter, find_contacts, parse_filter
-from marketplace.contacts.services import record_paid_order, refresh_stages
-from marketplace.inventory.models import Hold
-from marketplace.orders.models import Order
-from marketplace.rights.services import erase
+from marketplace.domain.contacts.models import Contact
+from marketplace.domain.contacts.queries import ContactFilter, find_contacts, parse_filter
+from marketplace.domain.contacts.services import record_paid_order, refresh_stages
+from marketplace.domain.inventory.models import Hold
+from marketplace.domain.orders.models import Order
+from marketplace.domain.rights.services import erase
 from tests.factories import (
     MembershipFactory,
     PerformanceFactory,
@@ -220,7 +220,7 @@ def test_a_contact_page_shows_consent_and_only_this_venues_orders(db, client, ma
 
 def test_a_contact_page_shows_what_the_buyer_said_of_the_performance(db, client, manager,
                                                                      base, frozen):
-    from marketplace.feedback.services import record_feedback
+    from marketplace.domain.feedback.services import record_feedback
 
     contact = db.session.scalar(select(Contact).where(Contact.email == "deal@example.org"))
     order = db.session.scalar(select(Order).where(Order.buyer_email == "deal@example.org"))

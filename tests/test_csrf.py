@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from marketplace.models import Hold
+from marketplace.domain.models import Hold
 from tests.buying import count
 from tests.factories import STAFF_PASSWORD, MembershipFactory, ReleaseFactory, log_in
 from tests.test_access_matrix import World, become, routes, url_of

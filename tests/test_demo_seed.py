@@ -9,18 +9,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.accounts.models import Membership, User
-from marketplace.catalog.models import DISCIPLINES, Performance, Show, Venue
-from marketplace.contacts.models import Contact
-from marketplace.contacts.stages import stage_for
-from marketplace.db import Base
 from marketplace.demo.plan import region_venues
 from marketplace.demo.seed import PASSWORDS, seed_demo
-from marketplace.inventory.models import Hold, Release
-from marketplace.inventory.queries import is_on_sale, seats_left
-from marketplace.orders.models import Order, Payment, PaymentEvent, Ticket
-from marketplace.pricing import discount_percent_at, price_at
-from marketplace.timeutil import utcnow
+from marketplace.domain.accounts.models import Membership, User
+from marketplace.domain.catalog.models import DISCIPLINES, Performance, Show, Venue
+from marketplace.domain.contacts.models import Contact
+from marketplace.domain.contacts.stages import stage_for
+from marketplace.domain.db import Base
+from marketplace.domain.inventory.models import Hold, Release
+from marketplace.domain.inventory.queries import is_on_sale, seats_left
+from marketplace.domain.orders.models import Order, Payment, PaymentEvent, Ticket
+from marketplace.domain.pricing import discount_percent_at, price_at
+from marketplace.domain.timeutil import utcnow
 
 
 @pytest.fixture

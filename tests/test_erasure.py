@@ -16,22 +16,27 @@ import pytest
 import time_machine
 from sqlalchemy import JSON, Integer, String, Text, select
 
-from marketplace.contacts.models import Contact, WebhookDelivery
-from marketplace.contacts.webhooks import SIGNATURE_HEADER, deliver_webhooks, email_digest, sign
-from marketplace.feedback.services import record_feedback
-from marketplace.mail.links import mail_links
-from marketplace.mail.mailer import queue_email
-from marketplace.mail.models import OutboundEmail
-from marketplace.orders.models import Order, PaymentEvent
-from marketplace.rights.services import (
+from marketplace.domain.contacts.models import Contact, WebhookDelivery
+from marketplace.domain.contacts.webhooks import (
+    SIGNATURE_HEADER,
+    deliver_webhooks,
+    email_digest,
+    sign,
+)
+from marketplace.domain.feedback.services import record_feedback
+from marketplace.domain.mail.links import mail_links
+from marketplace.domain.mail.mailer import queue_email
+from marketplace.domain.mail.models import OutboundEmail
+from marketplace.domain.orders.models import Order, PaymentEvent
+from marketplace.domain.rights.services import (
     LinkEmail,
     erase,
     issue_data_link,
     send_data_link,
     withdraw_consent,
 )
-from marketplace.watches.models import Watch
-from marketplace.watches.services import confirm_watch, create_watch
+from marketplace.domain.watches.models import Watch
+from marketplace.domain.watches.services import confirm_watch, create_watch
 from tests.buying import bought, checkout, hold_seats
 from tests.factories import MembershipFactory, ReleaseFactory, VenueFactory, log_in
 from tests.test_contacts import paid_order

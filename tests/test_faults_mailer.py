@@ -15,10 +15,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, select, update
 from sqlalchemy.orm import Session
 
-from marketplace.mail import mailer, smtp
-from marketplace.mail.mailer import CLAIM_TIMEOUT, deliver_emails, queue_email
-from marketplace.mail.message import MailSettings
-from marketplace.mail.models import OutboundEmail
+from marketplace.domain.mail import mailer, smtp
+from marketplace.domain.mail.mailer import CLAIM_TIMEOUT, deliver_emails, queue_email
+from marketplace.domain.mail.message import MailSettings
+from marketplace.domain.mail.models import OutboundEmail
 from marketplace.scheduler.jobs import JobContext
 from marketplace.scheduler.runner import run_job
 from tests.jobs_helpers import JOB

@@ -25,8 +25,8 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from marketplace.mail.mailer import CLAIM_TIMEOUT, deliver_emails, queue_email
-from marketplace.mail.models import OutboundEmail
+from marketplace.domain.mail.mailer import CLAIM_TIMEOUT, deliver_emails, queue_email
+from marketplace.domain.mail.models import OutboundEmail
 from tests.faults.slow_smtp import slow_smtp_server
 from tests.test_concurrency import POSTGRES_URL
 

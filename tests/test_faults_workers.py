@@ -25,9 +25,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from marketplace.inventory.services import sweep_expired_holds
-from marketplace.mail.mailer import deliver_emails
-from marketplace.purchases.confirmation import ABANDONED_AFTER, cancel_abandoned_orders
+from marketplace.domain.inventory.services import sweep_expired_holds
+from marketplace.domain.mail.mailer import deliver_emails
+from marketplace.domain.purchases.confirmation import ABANDONED_AFTER, cancel_abandoned_orders
 from tests.faults.shopping import Ledger, buyers_shopping, ledger_problems
 from tests.smtp_server import free_port
 from tests.test_concurrency import POSTGRES_URL

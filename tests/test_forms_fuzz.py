@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from marketplace.catalog.models import Show
+from marketplace.domain.catalog.models import Show
+from marketplace.domain.inventory.services import place_hold
+from marketplace.domain.orders.models import Order
+from marketplace.domain.timeutil import utcnow
+from marketplace.domain.validation import breaks_the_line
 from marketplace.extensions import db as _db
-from marketplace.inventory.services import place_hold
-from marketplace.orders.models import Order
-from marketplace.timeutil import utcnow
-from marketplace.validation import breaks_the_line
 from tests.buying import row_counts
 from tests.factories import MembershipFactory, PerformanceFactory, ReleaseFactory, log_in
 

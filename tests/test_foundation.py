@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marketplace.accounts.services import issue_token
+from marketplace.domain.accounts.services import issue_token
 from tests.factories import VenueFactory
 
 
@@ -60,7 +60,7 @@ def test_suspended_venue_token_is_refused(db, client, now):
 
 
 def test_tokens_are_stored_only_as_hashes(db, now):
-    from marketplace.models import ApiToken
+    from marketplace.domain.models import ApiToken
 
     token = issue_token(db.session, venue=VenueFactory(), now=now)
     db.session.commit()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from marketplace.catalog.geo import EARTH_RADIUS_KM, bounding_box, haversine_km
+from marketplace.domain.catalog.geo import EARTH_RADIUS_KM, bounding_box, haversine_km
 
 MARSEILLE_VIEUX_PORT = (43.2951, 5.3744)
 AIX_COURS_MIRABEAU = (43.5263, 5.4454)

@@ -11,8 +11,8 @@ import fakeredis
 import pytest
 import redis
 
-from marketplace.catalog.geocoding import GeocodingUnavailable, GeoPoint
-from marketplace.catalog.geocoding_guard import GeocoderMemo, GeocodingBusy, GuardedGeocoder
+from marketplace.domain.catalog.geocoding import GeocodingUnavailable, GeoPoint
+from marketplace.domain.catalog.geocoding_guard import GeocoderMemo, GeocodingBusy, GuardedGeocoder
 
 BEDOIN = GeoPoint(44.1247, 5.1797, "Bédoin, Vaucluse")
 

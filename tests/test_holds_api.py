@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from marketplace.models import Hold, Release
+from marketplace.domain.models import Hold, Release
 from tests.factories import HoldFactory, ReleaseFactory
 
 

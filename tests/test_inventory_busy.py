@@ -1,6 +1,6 @@
 """A seat row locked too long by another transaction: a clear 503 `busy`, never a hang.
 
-On PostgreSQL a seat transaction bounds its lock waits (marketplace.inventory.locking).
+On PostgreSQL a seat transaction bounds its lock waits (marketplace.domain.inventory.locking).
 Here a real second connection holds a release's row lock, as a stuck transaction would;
 the buyer's request gives up after the timeout, changes nothing, and says when to retry.
 SQLite has one writer at a time and its busy_timeout, so these run on PostgreSQL only.
@@ -18,12 +18,12 @@ import time_machine
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from marketplace.errors import Busy
-from marketplace.inventory import locking
-from marketplace.inventory.services import place_hold, release_hold
-from marketplace.models import Hold, Release
-from marketplace.orders.access import order_links
-from marketplace.orders.models import Order, PaymentEvent
+from marketplace.domain.errors import Busy
+from marketplace.domain.inventory import locking
+from marketplace.domain.inventory.services import place_hold, release_hold
+from marketplace.domain.models import Hold, Release
+from marketplace.domain.orders.access import order_links
+from marketplace.domain.orders.models import Order, PaymentEvent
 from tests.buying import TTL, checkout, hold_seats, pay
 from tests.factories import ReleaseFactory
 from tests.test_concurrency import POSTGRES_URL

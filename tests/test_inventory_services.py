@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.catalog.performances import create_performance
-from marketplace.errors import Conflict, NotFound, ValidationFailed
-from marketplace.inventory.services import (
+from marketplace.domain.catalog.performances import create_performance
+from marketplace.domain.errors import Conflict, NotFound, ValidationFailed
+from marketplace.domain.inventory.services import (
     change_quantity,
     count_seats,
     create_release,
@@ -18,8 +18,8 @@ from marketplace.inventory.services import (
     sweep_expired_holds,
     withdraw_release,
 )
-from marketplace.models import Hold, Performance, Release, Show
-from marketplace.pricing import price_at
+from marketplace.domain.models import Hold, Performance, Release, Show
+from marketplace.domain.pricing import price_at
 from tests.factories import HoldFactory, PerformanceFactory, ReleaseFactory, VenueFactory
 
 TTL = 600
@@ -427,7 +427,7 @@ def test_the_sweep_expires_lapsed_holds_and_is_idempotent(db, now):
 def test_the_guarded_update_decides_even_when_a_read_saw_free_seats(db, now, monkeypatch):
     from types import SimpleNamespace
 
-    from marketplace.inventory import services
+    from marketplace.domain.inventory import services
 
     release = ReleaseFactory(quantity=2, held=2)
     HoldFactory(release=release, quantity=2, expires_at=now + timedelta(minutes=5))

@@ -9,14 +9,14 @@ from email.header import decode_header, make_header
 from jinja2 import UndefinedError
 from sqlalchemy import select, update
 
-from marketplace.catalog.models import Show
-from marketplace.contacts.models import Contact
-from marketplace.contacts.services import record_paid_order
-from marketplace.feedback.models import Feedback
-from marketplace.mail.links import mail_links
-from marketplace.orders.payments import gateway_for
-from marketplace.purchases.refunds import refund_paid_order
-from marketplace.rights.services import erase
+from marketplace.domain.catalog.models import Show
+from marketplace.domain.contacts.models import Contact
+from marketplace.domain.contacts.services import record_paid_order
+from marketplace.domain.feedback.models import Feedback
+from marketplace.domain.mail.links import mail_links
+from marketplace.domain.orders.payments import gateway_for
+from marketplace.domain.purchases.refunds import refund_paid_order
+from marketplace.domain.rights.services import erase
 from marketplace.scheduler import digests, mailings
 from marketplace.scheduler.runner import run_job
 from tests.buying import bought

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.accounts.login_attempts import (
+from marketplace.domain.accounts.login_attempts import (
     ALERT_AFTER,
     CLIENT_FREE_FAILURES,
     FREE_FAILURES,
@@ -22,16 +22,16 @@ from marketplace.accounts.login_attempts import (
     login_keys,
     record_failure,
 )
-from marketplace.accounts.logins import (
+from marketplace.domain.accounts.logins import (
     LOGIN_LIFETIME,
     end_login,
     log_out_everywhere,
     open_login,
     user_of_login,
 )
-from marketplace.accounts.mail import Email
-from marketplace.accounts.models import LoginFailure, LoginSession, User
-from marketplace.mail.models import OutboundEmail
+from marketplace.domain.accounts.mail import Email
+from marketplace.domain.accounts.models import LoginFailure, LoginSession, User
+from marketplace.domain.mail.models import OutboundEmail
 from tests.factories import STAFF_PASSWORD, StaffFactory
 
 SECRET = "test-secret"

@@ -22,13 +22,13 @@ from gunicorn.glogging import Logger
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from marketplace.catalog.geocoding import GeocodingUnavailable, locate
-from marketplace.contacts.webhooks import deliver_webhooks
+from marketplace.domain.catalog.geocoding import GeocodingUnavailable, locate
+from marketplace.domain.contacts.webhooks import deliver_webhooks
+from marketplace.domain.mail.models import OutboundEmail
+from marketplace.domain.orders.access import order_links
+from marketplace.domain.orders.models import Order
+from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db as _db
-from marketplace.mail.models import OutboundEmail
-from marketplace.orders.access import order_links
-from marketplace.orders.models import Order
-from marketplace.timeutil import utcnow
 from tests.factories import STAFF_PASSWORD, MembershipFactory, ReleaseFactory, VenueFactory
 from tests.webhook_receiver import webhook_receiver
 

@@ -22,15 +22,15 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from marketplace import create_app
-from marketplace.accounts.models import User
-from marketplace.mail.mailer import deliver_emails
-from marketplace.mail.message import MailSettings, build_message, mail_settings
-from marketplace.mail.models import OutboundEmail
-from marketplace.mail.rendering import render_email
-from marketplace.orders.access import order_links
-from marketplace.orders.emails import PERFORMANCE_CANCELLED, queue_refund_notice
+from marketplace.domain.accounts.models import User
+from marketplace.domain.mail.mailer import deliver_emails
+from marketplace.domain.mail.message import MailSettings, build_message, mail_settings
+from marketplace.domain.mail.models import OutboundEmail
+from marketplace.domain.mail.rendering import render_email
+from marketplace.domain.orders.access import order_links
+from marketplace.domain.orders.emails import PERFORMANCE_CANCELLED, queue_refund_notice
+from marketplace.domain.watches.services import create_watch
 from marketplace.scheduler.runner import run_job
-from marketplace.watches.services import create_watch
 from tests.buying import bought
 from tests.factories import MembershipFactory, ReleaseFactory, UserFactory
 from tests.jobs_helpers import JOB, email, email_keys, job_context

@@ -7,8 +7,8 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.mail.mailer import deliver_emails, queue_email
-from marketplace.mail.models import OutboundEmail
+from marketplace.domain.mail.mailer import deliver_emails, queue_email
+from marketplace.domain.mail.models import OutboundEmail
 from tests.smtp_server import free_port, smtp_server
 from tests.waiting import join_all
 

@@ -12,9 +12,9 @@ import pytest
 import time_machine
 from sqlalchemy import event
 
-from marketplace.errors import ValidationFailed
-from marketplace.offers.queries import curtain_window, list_offers
-from marketplace.pricing import next_drop, price_at
+from marketplace.domain.errors import ValidationFailed
+from marketplace.domain.offers.queries import curtain_window, list_offers
+from marketplace.domain.pricing import next_drop, price_at
 from tests.factories import (
     HoldFactory,
     PerformanceFactory,

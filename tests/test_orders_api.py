@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.orders.access import OrderLinks, order_links
+from marketplace.domain.orders.access import OrderLinks, order_links
 from tests.buying import checkout, hold_seats, pay
 from tests.factories import ReleaseFactory
 

@@ -8,10 +8,10 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from marketplace.mail.models import OutboundEmail
-from marketplace.models import Hold
-from marketplace.orders.models import Order, PaymentEvent, Ticket
-from marketplace.orders.payments import DemoGateway
+from marketplace.domain.mail.models import OutboundEmail
+from marketplace.domain.models import Hold
+from marketplace.domain.orders.models import Order, PaymentEvent, Ticket
+from marketplace.domain.orders.payments import DemoGateway
 from tests.buying import (
     BUYER,
     bought,
@@ -126,8 +126,8 @@ def test_a_late_payment_is_refunded_when_the_seats_are_gone_and_the_buyer_told(a
 
 
 def test_a_payment_for_a_cancelled_performance_is_refunded(app, db, release, now):
-    from marketplace.orders.payments import gateway_for
-    from marketplace.purchases.cancellation import cancel_performance
+    from marketplace.domain.orders.payments import gateway_for
+    from marketplace.domain.purchases.cancellation import cancel_performance
 
     order = checkout(app, hold_seats(release, 2, now), now).order
     cancel_performance(db.session, release.performance.venue, release.performance_id, now,
@@ -138,9 +138,9 @@ def test_a_payment_for_a_cancelled_performance_is_refunded(app, db, release, now
 
 
 def test_a_notice_for_an_unknown_order_changes_nothing(app, db, now):
-    from marketplace.orders.access import order_links
-    from marketplace.orders.payments import SUCCEEDED, gateway_for
-    from marketplace.purchases.confirmation import handle_payment_notice
+    from marketplace.domain.orders.access import order_links
+    from marketplace.domain.orders.payments import SUCCEEDED, gateway_for
+    from marketplace.domain.purchases.confirmation import handle_payment_notice
 
     result = handle_payment_notice(db.session, DemoGateway.notice("nobody", SUCCEEDED), now,
                                    gateway_for(app.config), order_links(app.config))
@@ -170,9 +170,9 @@ def test_the_confirmation_email_has_the_tickets_and_the_practical_information(ap
 
 
 def test_the_email_is_in_english_for_a_buyer_who_browsed_in_english(app, db, release, now):
-    from marketplace.orders.access import order_links
-    from marketplace.orders.checkout import check_out
-    from marketplace.orders.payments import gateway_for
+    from marketplace.domain.orders.access import order_links
+    from marketplace.domain.orders.checkout import check_out
+    from marketplace.domain.orders.payments import gateway_for
 
     hold = hold_seats(release, 1, now)
     order = check_out(db.session, hold.id, BUYER, now, gateway_for(app.config),
@@ -234,7 +234,7 @@ def test_the_demo_confirmation_needs_the_order_token(app, client, db, release, n
 
 
 def test_the_signed_key_of_the_order_link_also_confirms(app, client, db, release, now):
-    from marketplace.orders.access import order_links
+    from marketplace.domain.orders.access import order_links
 
     order = checkout(app, hold_seats(release, 1, now), now).order
     with time_machine.travel(now, tick=False):
@@ -268,7 +268,7 @@ def test_a_public_https_site_refuses_to_start_with_demo_payments(tmp_path_factor
 
 
 def test_orders_left_unpaid_are_cancelled_by_the_scheduler_once(app, db, release, now):
-    from marketplace.purchases.confirmation import cancel_abandoned_orders
+    from marketplace.domain.purchases.confirmation import cancel_abandoned_orders
 
     abandoned = checkout(app, hold_seats(release, 2, now), now).order
     recent = checkout(app, hold_seats(release, 1, now + timedelta(minutes=50)),

@@ -19,16 +19,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from marketplace.db import Base
 from marketplace.db_events import install_sqlite_pragmas
-from marketplace.inventory.services import place_hold
-from marketplace.mail.models import OutboundEmail
-from marketplace.models import Hold, Performance, Release, Show, Venue
-from marketplace.orders.access import OrderLinks
-from marketplace.orders.checkout import check_out
-from marketplace.orders.models import Order, Payment, PaymentEvent, Ticket, new_ticket_code
-from marketplace.orders.payments import SUCCEEDED, DemoGateway
-from marketplace.purchases.confirmation import handle_payment_notice
+from marketplace.domain.db import Base
+from marketplace.domain.inventory.services import place_hold
+from marketplace.domain.mail.models import OutboundEmail
+from marketplace.domain.models import Hold, Performance, Release, Show, Venue
+from marketplace.domain.orders.access import OrderLinks
+from marketplace.domain.orders.checkout import check_out
+from marketplace.domain.orders.models import Order, Payment, PaymentEvent, Ticket, new_ticket_code
+from marketplace.domain.orders.payments import SUCCEEDED, DemoGateway
+from marketplace.domain.purchases.confirmation import handle_payment_notice
 from tests.buying import BUYER
 from tests.smtp_server import smtp_server
 from tests.stripe_stub import SECRET_KEY, WEBHOOK_SECRET, signed, stripe_stub
@@ -164,7 +164,7 @@ def test_twenty_concurrent_stripe_webhooks_over_http_make_one_paid_order(app, no
                            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
                            "STRIPE_API_BASE": stub.url, "SMTP_URL": smtp_url}.items():
             monkeypatch.setitem(app.config, key, value)
-        from marketplace.orders.payments import gateway_for
+        from marketplace.domain.orders.payments import gateway_for
 
         engine = postgres_engine(app)
         server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -234,7 +234,7 @@ def test_late_payments_racing_new_buyers_never_oversell(app, now):
             return pay
 
         def new_buyer(session: Session) -> None:
-            from marketplace.errors import Conflict
+            from marketplace.domain.errors import Conflict
             try:
                 hold = place_hold(session, release_id, 1, later, 600)
             except Conflict:

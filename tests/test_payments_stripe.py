@@ -10,10 +10,10 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from marketplace.models import Hold
-from marketplace.orders.models import Order, PaymentEvent, Ticket
-from marketplace.orders.payments import gateway_for
-from marketplace.purchases.cancellation import refund_order
+from marketplace.domain.models import Hold
+from marketplace.domain.orders.models import Order, PaymentEvent, Ticket
+from marketplace.domain.orders.payments import gateway_for
+from marketplace.domain.purchases.cancellation import refund_order
 from tests.buying import (
     BUYER,
     checkout,
@@ -112,7 +112,7 @@ def test_a_signed_completed_event_pays_the_order_once(app, client, db, stripe, r
     assert count(PaymentEvent) == 1 and len(emails_to(BUYER["email"])) == 1
     intent = stripe.sessions[order.payment_reference]["payment_intent"]
     assert payments_of(order.id) == [("charge", order.total_cents)]
-    from marketplace.orders.models import Payment
+    from marketplace.domain.orders.models import Payment
     assert db.session.scalar(select(Payment.provider_reference)) == intent
 
 

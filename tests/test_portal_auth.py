@@ -10,9 +10,9 @@ import time_machine
 from sqlalchemy import select
 
 from marketplace import create_app
-from marketplace.accounts.login_attempts import ALERT_AFTER, CLIENT_FREE_FAILURES
+from marketplace.domain.accounts.login_attempts import ALERT_AFTER, CLIENT_FREE_FAILURES
+from marketplace.domain.mail.models import OutboundEmail
 from marketplace.extensions import limiter
-from marketplace.mail.models import OutboundEmail
 from tests.conftest import make_test_config
 from tests.factories import (
     STAFF_PASSWORD,

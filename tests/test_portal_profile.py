@@ -7,8 +7,8 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.catalog.geocoding import GeocodingUnavailable, GeoPoint, locate
-from marketplace.models import GeocodedPlace
+from marketplace.domain.catalog.geocoding import GeocodingUnavailable, GeoPoint, locate
+from marketplace.domain.models import GeocodedPlace
 from tests.factories import MembershipFactory, VenueFactory, log_in
 from tests.webhook_receiver import PUBLIC_IP
 

@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from marketplace.models import Order, Performance, Show
-from marketplace.timeutil import PARIS
+from marketplace.domain.models import Order, Performance, Show
+from marketplace.domain.timeutil import PARIS
 from tests.buying import bought, emails_to
 from tests.factories import (
     MembershipFactory,

@@ -10,9 +10,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from marketplace.inventory.services import place_hold
-from marketplace.models import Release
-from marketplace.timeutil import PARIS
+from marketplace.domain.inventory.services import place_hold
+from marketplace.domain.models import Release
+from marketplace.domain.timeutil import PARIS
 from tests.factories import MembershipFactory, PerformanceFactory, ReleaseFactory, log_in
 
 

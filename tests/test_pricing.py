@@ -1,4 +1,4 @@
-"""Tests for the discount schedule (DESIGN.md rule 3), marketplace/pricing.py.
+"""Tests for the discount schedule (DESIGN.md rule 3), marketplace/domain/pricing.py.
 
 Self-contained: no conftest fixtures. The property tests recompute the rule with
 their own Fraction arithmetic rather than trusting the module's helpers.
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import marketplace.pricing as pricing
-from marketplace.pricing import (
+import marketplace.domain.pricing as pricing
+from marketplace.domain.pricing import (
     PricePoint,
     PriceSchedule,
     discount_at,

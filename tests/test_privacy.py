@@ -10,12 +10,12 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from marketplace.contacts.models import Contact, DataLink, WebhookDelivery
-from marketplace.contacts.services import record_paid_order
-from marketplace.mail.models import OutboundEmail
-from marketplace.orders.models import Order
-from marketplace.rights.services import issue_data_link
-from marketplace.watches.models import Watch
+from marketplace.domain.contacts.models import Contact, DataLink, WebhookDelivery
+from marketplace.domain.contacts.services import record_paid_order
+from marketplace.domain.mail.models import OutboundEmail
+from marketplace.domain.orders.models import Order
+from marketplace.domain.rights.services import issue_data_link
+from marketplace.domain.watches.models import Watch
 from tests.factories import ReleaseFactory, VenueFactory
 from tests.test_contacts import paid_order
 

@@ -57,7 +57,7 @@ def test_too_many_holds_from_one_client_get_a_429_with_retry_after(limited_app, 
     assert refused.get_json()["error"] == "rate_limited"
     assert "try again" in refused.get_json()["message"]
     assert 0 < int(refused.headers["Retry-After"]) <= 61  # the rest of the minute
-    from marketplace.models import Hold
+    from marketplace.domain.models import Hold
     assert count(Hold) == 4  # the refused request held nothing
 
 
@@ -75,7 +75,7 @@ def test_checkout_attempts_are_limited_across_the_api_and_the_html_form(limited_
     assert third.status_code == 429 and int(third.headers["Retry-After"]) > 0
     assert "Un instant" in third.get_data(as_text=True)  # the French error page
     assert api_third.status_code == 429 and api_third.get_json()["error"] == "rate_limited"
-    from marketplace.orders.models import Order
+    from marketplace.domain.orders.models import Order
     assert count(Order) == 2
 
 

@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from marketplace import create_app
+from marketplace.domain.mail.caps import RecipientCap, recipient_capped
+from marketplace.domain.mail.mailer import queue_email
+from marketplace.domain.mail.models import OutboundEmail
+from marketplace.domain.rights.services import LINK_CAP, LinkEmail, send_data_link
+from marketplace.domain.watches.models import Watch
 from marketplace.extensions import limiter
-from marketplace.mail.caps import RecipientCap, recipient_capped
-from marketplace.mail.mailer import queue_email
-from marketplace.mail.models import OutboundEmail
-from marketplace.rights.services import LINK_CAP, LinkEmail, send_data_link
-from marketplace.watches.models import Watch
 from tests.conftest import TEST_DATABASE_URL, OwnContextClient, make_test_config
 
 TARGET = "victim@example.org"

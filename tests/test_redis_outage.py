@@ -19,8 +19,8 @@ import pytest
 import redis
 
 from marketplace import create_app
+from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import limiter, redis_connector
-from marketplace.timeutil import utcnow
 from tests.conftest import OwnContextClient, make_test_config
 from tests.factories import ReleaseFactory
 

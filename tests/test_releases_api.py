@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from marketplace.accounts.services import issue_token
-from marketplace.models import Hold, Performance, Release, Show
-from marketplace.timeutil import PARIS
+from marketplace.domain.accounts.services import issue_token
+from marketplace.domain.models import Hold, Performance, Release, Show
+from marketplace.domain.timeutil import PARIS
 from tests.factories import HoldFactory, PerformanceFactory, ReleaseFactory, VenueFactory
 
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from marketplace.inventory.services import place_hold
-from marketplace.orders.payments import gateway_for
-from marketplace.orders.sales import (
+from marketplace.domain.inventory.services import place_hold
+from marketplace.domain.orders.payments import gateway_for
+from marketplace.domain.orders.sales import (
     Money,
     daily_sales,
     order_lines,
@@ -21,8 +21,8 @@ from marketplace.orders.sales import (
     sales_since,
     total_of,
 )
-from marketplace.purchases.cancellation import refund_order
-from marketplace.timeutil import PARIS
+from marketplace.domain.purchases.cancellation import refund_order
+from marketplace.domain.timeutil import PARIS
 from tests.buying import bought
 from tests.factories import (
     MembershipFactory,

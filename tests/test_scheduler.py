@@ -13,9 +13,9 @@ from select import select as wait_readable
 
 from sqlalchemy import select
 
-from marketplace.inventory.models import Hold, Release
-from marketplace.mail.mailer import queue_email
-from marketplace.mail.models import OutboundEmail
+from marketplace.domain.inventory.models import Hold, Release
+from marketplace.domain.mail.mailer import queue_email
+from marketplace.domain.mail.models import OutboundEmail
 from marketplace.scheduler.jobs import JOBS, JobContext
 from marketplace.scheduler.locks import job_lock
 from marketplace.scheduler.runner import run_all_once, run_job

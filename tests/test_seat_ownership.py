@@ -1,4 +1,4 @@
-"""Only marketplace/inventory/ moves seats: the guard of tests/seat_guard.py catches the rest.
+"""Only marketplace/domain/inventory/ moves seats: tests/seat_guard.py catches the rest.
 
 The guard runs around every test of the suite (tests/conftest.py); these tests show that
 it reads every kind of SQL that moves seats, that it tells the issuing module by its file
@@ -16,12 +16,13 @@ import pytest
 from sqlalchemy import case, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from marketplace.models import Hold, Release
+from marketplace.domain.models import Hold, Release
 from tests.buying import bought
 from tests.factories import HoldFactory, ReleaseFactory
 from tests.seat_guard import PROJECT_PACKAGES, SeatWrite, seat_writes, violation
 
 MARKETPLACE = PROJECT_PACKAGES[0]
+DOMAIN = MARKETPLACE / "domain"
 PORTAL = PROJECT_PACKAGES[1]
 SQLALCHEMY_FLUSH = "/venv/lib/python3.11/site-packages/sqlalchemy/orm/persistence.py"
 
@@ -95,9 +96,9 @@ def stack(*files: Path | str) -> list[str]:
 
 def test_a_statement_is_charged_to_the_innermost_module_of_the_application():
     engine = "/venv/lib/python3.11/site-packages/sqlalchemy/engine/base.py"
-    orders = MARKETPLACE / "purchases" / "confirmation.py"
-    inventory = MARKETPLACE / "inventory" / "seats.py"
-    assert "marketplace/purchases/confirmation.py issued UPDATE releases (held)" in \
+    orders = DOMAIN / "purchases" / "confirmation.py"
+    inventory = DOMAIN / "inventory" / "seats.py"
+    assert "marketplace/domain/purchases/confirmation.py issued UPDATE releases (held)" in \
         violation(HELD, stack(engine, orders))
     # The same module calling inventory, which issues the statement: allowed.
     assert violation(HELD, stack(engine, inventory, orders)) is None
@@ -110,16 +111,16 @@ def test_a_statement_is_charged_to_the_innermost_module_of_the_application():
 
 def test_the_module_is_told_by_its_path_not_by_a_name():
     # A file named like inventory elsewhere, or reached through "..", is what it is.
-    assert violation(HELD, stack(MARKETPLACE / "orders" / "inventory" / "seats.py")) is not None
-    assert violation(HELD, stack(MARKETPLACE / "inventory" / ".." / "orders" / "x.py")) \
+    assert violation(HELD, stack(DOMAIN / "orders" / "inventory" / "seats.py")) is not None
+    assert violation(HELD, stack(DOMAIN / "inventory" / ".." / "orders" / "x.py")) \
         is not None
-    assert violation(HELD, stack(MARKETPLACE / "inventory_tools.py")) is not None
+    assert violation(HELD, stack(DOMAIN / "inventory_tools.py")) is not None
 
 
 def test_an_orm_flush_of_seat_columns_is_refused_whoever_commits():
-    commit_in_inventory = MARKETPLACE / "inventory" / "locking.py"
+    commit_in_inventory = DOMAIN / "inventory" / "locking.py"
     assert "ORM flush" in violation(HELD, stack(SQLALCHEMY_FLUSH, commit_in_inventory,
-                                                MARKETPLACE / "orders" / "refunds.py"))
+                                                DOMAIN / "orders" / "refunds.py"))
     assert violation(HELD, stack(SQLALCHEMY_FLUSH, __file__)) is None  # test set-up
 
 
@@ -133,8 +134,8 @@ def test_the_demo_seed_may_insert_its_past_but_not_update_it():
 
 PROBE = '''
 from sqlalchemy import text, update
-from marketplace.db import transaction
-from marketplace.models import Release
+from marketplace.domain.db import transaction
+from marketplace.domain.models import Release
 
 
 def with_core(session, release_id):
@@ -165,12 +166,12 @@ def probe_module(filename: Path) -> dict:
 def test_the_guard_catches_seats_moved_from_a_module_outside_inventory(db, _seat_guard):
     release = ReleaseFactory(quantity=10)
     db.session.commit()
-    probe = probe_module(MARKETPLACE / "orders" / "seat_shortcut.py")
+    probe = probe_module(DOMAIN / "orders" / "seat_shortcut.py")
     for way in ("with_core", "with_raw_sql", "with_the_orm"):
         probe[way](db.session, release.id)
     caught = _seat_guard.take()
     assert len(caught) == 3, caught
-    assert all("marketplace/orders/seat_shortcut.py" in c for c in caught)
+    assert all("marketplace/domain/orders/seat_shortcut.py" in c for c in caught)
     assert [re.search(r"(releases \(\w+\))", c).group(1) for c in caught] == \
         ["releases (held)", "releases (sold)", "releases (quantity)"]
 
@@ -178,7 +179,7 @@ def test_the_guard_catches_seats_moved_from_a_module_outside_inventory(db, _seat
 def test_inside_inventory_the_same_statements_pass_but_not_the_orm_flush(db, _seat_guard):
     release = ReleaseFactory(quantity=10)
     db.session.commit()
-    probe = probe_module(MARKETPLACE / "inventory" / "seat_shortcut.py")
+    probe = probe_module(DOMAIN / "inventory" / "seat_shortcut.py")
     probe["with_core"](db.session, release.id)
     probe["with_raw_sql"](db.session, release.id)
     assert _seat_guard.take() == []
@@ -206,7 +207,7 @@ def test_no_module_outside_inventory_builds_a_seat_statement():
     offenders = []
     for package in PROJECT_PACKAGES:
         for path in sorted(package.rglob("*.py")):
-            if path.is_relative_to(MARKETPLACE / "inventory"):
+            if path.is_relative_to(DOMAIN / "inventory"):
                 continue
             source = path.read_text(encoding="utf-8")
             offenders += [f"{path.relative_to(package.parent)}: {m.group(0)}"

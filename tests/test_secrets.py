@@ -20,12 +20,12 @@ import pytest
 import stripe as stripe_library
 import time_machine
 
-from marketplace.accounts.models import ApiToken
-from marketplace.accounts.services import issue_token
-from marketplace.inventory.models import new_public_id
-from marketplace.orders import access
-from marketplace.orders.access import new_order_token, order_links
-from marketplace.orders.models import Order, PaymentEvent, Ticket, new_ticket_code
+from marketplace.domain.accounts.models import ApiToken
+from marketplace.domain.accounts.services import issue_token
+from marketplace.domain.inventory.models import new_public_id
+from marketplace.domain.orders import access
+from marketplace.domain.orders.access import new_order_token, order_links
+from marketplace.domain.orders.models import Order, PaymentEvent, Ticket, new_ticket_code
 from tests.buying import checkout, count, counters, hold_seats, pay
 from tests.factories import PerformanceFactory, ReleaseFactory, VenueFactory
 from tests.stripe_stub import WEBHOOK_SECRET

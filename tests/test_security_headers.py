@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 
 from marketplace import create_app
+from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import limiter
-from marketplace.timeutil import utcnow
 from marketplace.web.security import content_security_policy
 from tests.conftest import OwnContextClient, make_test_config
 from tests.factories import STAFF_PASSWORD, MembershipFactory, ReleaseFactory
@@ -131,7 +131,7 @@ def referer_sent(policy: str, page_url: str) -> dict:
 def test_a_buyer_can_give_up_a_pending_order_over_https(https_app, db):
     # Over HTTPS, Flask-WTF also wants a same-origin Referer: a page that tells the browser
     # to send none (Referrer-Policy: no-referrer) could post none of its forms.
-    from marketplace.orders.access import order_links
+    from marketplace.domain.orders.access import order_links
     from tests.buying import checkout, hold_seats
 
     release = ReleaseFactory(sales_open_at=utcnow() - timedelta(hours=1),
@@ -150,7 +150,7 @@ def test_a_buyer_can_give_up_a_pending_order_over_https(https_app, db):
                         headers=referer_sent(page.headers["Referrer-Policy"], page_url))
     assert answer.status_code == 303, answer.get_data(as_text=True)[:300]
     db.session.expire_all()
-    from marketplace.orders.models import Order
+    from marketplace.domain.orders.models import Order
 
     assert db.session.get(Order, order.id).status == "cancelled"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.spreadsheets import inert
-from marketplace.uptake.csvfile import csv_text
+from marketplace.domain.spreadsheets import inert
+from marketplace.domain.uptake.csvfile import csv_text
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+33 6 12", "-2+3", "@SUM(A1)", "\tx", "\r=x"])

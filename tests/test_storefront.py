@@ -15,7 +15,7 @@ import time_machine
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from marketplace.storefront.display import curtain_words, drop_words
+from marketplace.blueprints.storefront.display import curtain_words, drop_words
 from tests.factories import PerformanceFactory, ReleaseFactory, ShowFactory, VenueFactory
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -90,7 +90,7 @@ def test_home_lists_the_offers_as_cards_in_french(db, client):
 def test_face_price_is_struck_and_current_price_shown(db, client, now):
     release = make_offer(face_price_cents=4000)
     db.session.commit()
-    from marketplace.pricing import price_at
+    from marketplace.domain.pricing import price_at
 
     html = client.get("/").get_data(as_text=True)
     price = price_at(release.price_schedule(), now)

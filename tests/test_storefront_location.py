@@ -16,11 +16,11 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from marketplace.catalog.geocoding import GeocodingUnavailable, GeoPoint
-from marketplace.catalog.models import GeocodedPlace
-from marketplace.catalog.places import PlaceLookupUnavailable, PlaceNotFound, find_place
-from marketplace.catalog.towns import TOWNS, find_town, simplify
-from marketplace.storefront.location import COOKIE
+from marketplace.blueprints.storefront.location import COOKIE
+from marketplace.domain.catalog.geocoding import GeocodingUnavailable, GeoPoint
+from marketplace.domain.catalog.models import GeocodedPlace
+from marketplace.domain.catalog.places import PlaceLookupUnavailable, PlaceNotFound, find_place
+from marketplace.domain.catalog.towns import TOWNS, find_town, simplify
 from tests.factories import PerformanceFactory, ReleaseFactory, ShowFactory, VenueFactory
 
 NOW = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)

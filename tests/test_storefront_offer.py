@@ -12,8 +12,8 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from marketplace.inventory.models import Hold, Release
-from marketplace.pricing import price_at
+from marketplace.domain.inventory.models import Hold, Release
+from marketplace.domain.pricing import price_at
 from tests.factories import PerformanceFactory, ReleaseFactory, ShowFactory, VenueFactory
 
 NOW = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 import segno
 
-from marketplace.orders.models import new_ticket_code
-from marketplace.orders.tickets import order_calendar, qr_png, qr_svg, qr_svg_inline
+from marketplace.domain.orders.models import new_ticket_code
+from marketplace.domain.orders.tickets import order_calendar, qr_png, qr_svg, qr_svg_inline
 from tests.buying import bought, checkout, hold_seats
 from tests.factories import ReleaseFactory
 
@@ -60,7 +60,7 @@ def test_qr_images_are_served_for_paid_tickets_only(app, client, db, order, now)
 
 
 def test_the_calendar_entry_is_valid_icalendar(app, client, db, order, now):
-    from marketplace.orders.access import order_links
+    from marketplace.domain.orders.access import order_links
 
     links = order_links(app.config)
     text = order_calendar(order, links.order_url(order.id), now)
@@ -82,7 +82,7 @@ def test_the_calendar_entry_is_valid_icalendar(app, client, db, order, now):
 
 def test_the_ticket_page_shows_one_qr_code_per_seat_and_the_practical_information(
         app, client, db, order):
-    from marketplace.orders.access import order_links
+    from marketplace.domain.orders.access import order_links
 
     key = order_links(app.config).key(order.id)
     page = client.get(f"/orders/{order.id}?token={key}").get_data(as_text=True)
@@ -101,7 +101,7 @@ def test_the_offline_worker_is_served_for_the_order_pages(client):
 
 
 def test_checked_in_tickets_say_so(app, client, db, order, now):
-    from marketplace.orders.access import order_links
+    from marketplace.domain.orders.access import order_links
 
     order.tickets[0].checked_in_at = now + timedelta(hours=3, minutes=40)
     db.session.commit()

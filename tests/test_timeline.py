@@ -13,13 +13,13 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from marketplace.errors import Conflict
+from marketplace.domain.errors import Conflict
+from marketplace.domain.inventory.models import Hold, Release
+from marketplace.domain.mail.links import mail_links
+from marketplace.domain.mail.models import OutboundEmail
+from marketplace.domain.watches.services import confirm_watch, create_watch
 from marketplace.extensions import db
-from marketplace.inventory.models import Hold, Release
-from marketplace.mail.links import mail_links
-from marketplace.mail.models import OutboundEmail
 from marketplace.scheduler.runner import run_all_once
-from marketplace.watches.services import confirm_watch, create_watch
 from tests.buying import bought, counters, hold_seats
 from tests.factories import MembershipFactory, ReleaseFactory
 from tests.jobs_helpers import job_context

@@ -1,4 +1,4 @@
-"""The transaction policy of marketplace/db.py, checked on the source itself: commits only
+"""The transaction policy of marketplace/domain/db.py, checked on the source itself: commits only
 through services' `transaction()` or in the few documented places, never in a view, a
 request hook or a decorator, and never in a helper that works `within` its caller's."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from marketplace.db import COMMIT_ALLOWED, NestedTransaction, transaction
+from marketplace.domain.db import COMMIT_ALLOWED, NestedTransaction, transaction
 from tests.factories import VenueFactory
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 
-from marketplace.accounts.services import issue_token
-from marketplace.inventory.models import Hold
-from marketplace.orders.models import Order
-from marketplace.timeutil import PARIS
-from marketplace.uptake.queries import uptake
+from marketplace.domain.accounts.services import issue_token
+from marketplace.domain.inventory.models import Hold
+from marketplace.domain.orders.models import Order
+from marketplace.domain.timeutil import PARIS
+from marketplace.domain.uptake.queries import uptake
 from tests.factories import ReleaseFactory, VenueFactory
 
 DAY = date(2026, 11, 20)

@@ -15,24 +15,24 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from marketplace.catalog.geo import haversine_km
-from marketplace.catalog.models import Performance, Show, Venue
-from marketplace.catalog.towns import TOWNS
-from marketplace.inventory.models import Hold, Release
-from marketplace.orders.models import Order
-from marketplace.timeutil import PARIS, to_paris
-from marketplace.uptake.dashboard import build_dashboard
-from marketplace.uptake.periods import Period, iso_week
-from marketplace.uptake.queries import (
+from marketplace.domain.catalog.geo import haversine_km
+from marketplace.domain.catalog.models import Performance, Show, Venue
+from marketplace.domain.catalog.towns import TOWNS
+from marketplace.domain.inventory.models import Hold, Release
+from marketplace.domain.orders.models import Order
+from marketplace.domain.timeutil import PARIS, to_paris
+from marketplace.domain.uptake.dashboard import build_dashboard
+from marketplace.domain.uptake.periods import Period, iso_week
+from marketplace.domain.uptake.queries import (
     MIN_BUYERS,
     region_postcode_locator,
     region_totals,
     seats,
     uptake,
 )
-from marketplace.uptake.territories import buyer_territories
-from marketplace.uptake.timeline import MAX_DAILY_POINTS, daily_sales, sales_over_time
-from marketplace.uptake.timing import BUCKET_STARTS_HOURS, purchase_timing
+from marketplace.domain.uptake.territories import buyer_territories
+from marketplace.domain.uptake.timeline import MAX_DAILY_POINTS, daily_sales, sales_over_time
+from marketplace.domain.uptake.timing import BUCKET_STARTS_HOURS, purchase_timing
 
 # Crosses the end of summer time (25 October 2026) and starts on a Monday.
 PERIOD = Period(date(2026, 10, 12), date(2026, 11, 8))

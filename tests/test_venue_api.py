@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 
-from marketplace.accounts.services import issue_token
-from marketplace.models import Release
-from marketplace.timeutil import PARIS
+from marketplace.domain.accounts.services import issue_token
+from marketplace.domain.models import Release
+from marketplace.domain.timeutil import PARIS
 from tests.buying import bought
 from tests.factories import PerformanceFactory, ReleaseFactory, VenueFactory
 
@@ -199,7 +199,7 @@ def test_a_ticketing_system_pushes_a_release_and_pulls_the_sale(app, db, client,
 
 def test_a_tokens_use_is_recorded_to_five_minutes_and_shown_to_managers(db, client, now,
                                                                         venue_auth):
-    from marketplace.accounts.models import ApiToken
+    from marketplace.domain.accounts.models import ApiToken
     from tests.factories import MembershipFactory, log_in
 
     venue, headers = venue_auth

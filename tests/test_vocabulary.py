@@ -14,15 +14,15 @@ import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-import marketplace.validation
-from marketplace.catalog.disciplines import DISCIPLINE_NAMES, DISCIPLINES
-from marketplace.errors import Conflict, DomainError, RateLimited, ValidationFailed
-from marketplace.vocabulary import Word
-from marketplace.vocabulary.error_messages import ERROR_MESSAGES, WORDS_IN_MESSAGES
+import marketplace.domain.validation
+from marketplace.domain.catalog.disciplines import DISCIPLINE_NAMES, DISCIPLINES
+from marketplace.domain.errors import Conflict, DomainError, RateLimited, ValidationFailed
+from marketplace.domain.vocabulary import Word
+from marketplace.domain.vocabulary.error_messages import ERROR_MESSAGES, WORDS_IN_MESSAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("marketplace", "venues_portal")
-CATALOGUE = ROOT / "marketplace" / "vocabulary" / "translations" / "fr" / "LC_MESSAGES"
+CATALOGUE = ROOT / "marketplace" / "domain" / "vocabulary" / "translations" / "fr" / "LC_MESSAGES"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]")
 
 
@@ -155,18 +155,19 @@ def passes_label_on(function: ast.FunctionDef, takers: dict[str, int]) -> bool:
 
 
 def words_in_messages() -> list[Found]:
-    """The labels given to marketplace.validation's checks ("The quantity"), directly or
+    """The labels given to marketplace.domain.validation's checks ("The quantity"), directly or
     through a module's own helper passing its `label` on: they go inside their messages and
     are translated with them."""
     takers = {name: list(inspect.signature(f).parameters).index("label")
-              for name, f in inspect.getmembers(marketplace.validation, inspect.isfunction)
-              if f.__module__ == marketplace.validation.__name__
+              for name, f in inspect.getmembers(marketplace.domain.validation, inspect.isfunction)
+              if f.__module__ == marketplace.domain.validation.__name__
               and "label" in inspect.signature(f).parameters}
 
     found = []
     for path, tree in _modules().items():
         known = {alias.asname or alias.name: takers[alias.name] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module == "marketplace.validation"
+                 if isinstance(node, ast.ImportFrom)
+                 and node.module == "marketplace.domain.validation"
                  for alias in node.names if alias.name in takers}
 
         forwarding = set()  # this module's helpers that take a label and pass it on
@@ -214,7 +215,7 @@ def test_every_domain_message_and_word_is_listed_once():
     raised = {f.text: f.where for f in domain_messages() if f.text}
     missing = sorted(f"{where}: {text!r}" for text, where in raised.items()
                      if text not in ERROR_MESSAGES)
-    assert missing == [], "add them to marketplace/vocabulary/error_messages.py"
+    assert missing == [], "add them to marketplace/domain/vocabulary/error_messages.py"
     labels = {f.text: f.where for f in words_in_messages() if f.text}
     assert sorted(f"{w}: {t!r}" for t, w in labels.items() if t not in WORDS_IN_MESSAGES) == []
     # Nothing listed that no error carries any more: the catalogue does not rot.
@@ -242,7 +243,7 @@ def test_the_catalogue_holds_every_entry_in_french_with_the_english_as_its_id():
         compiled = read_mo(mo_file)
     expected = {*ERROR_MESSAGES, *WORDS_IN_MESSAGES, *DISCIPLINE_NAMES.values()}
     ids = {m.id for m in catalogue if m.id}
-    assert sorted(expected - ids) == [], "run pybabel extract/update (marketplace/vocabulary)"
+    assert sorted(expected - ids) == [], "run pybabel extract/update (domain/vocabulary)"
     assert sorted(ids - expected) == []
     entries = [m for m in catalogue if m.id]
     assert [m.id for m in entries if not m.string] == []
@@ -252,7 +253,8 @@ def test_the_catalogue_holds_every_entry_in_french_with_the_english_as_its_id():
             if Counter(PLACEHOLDER.findall(m.id)) != Counter(PLACEHOLDER.findall(m.string))] == []
     stale = [m.id for m in entries if compiled.get(m.id) is None
              or _text(compiled[m.id].string) != _text(m.string)]
-    assert stale == [], "run: .venv/bin/pybabel compile -d marketplace/vocabulary/translations"
+    assert stale == [], (
+        "run: .venv/bin/pybabel compile -d marketplace/domain/vocabulary/translations")
 
 
 def test_no_other_catalogue_translates_the_shared_words_differently():
@@ -298,7 +300,7 @@ def test_the_api_message_stays_english_and_the_page_translates_it(app):
 def test_a_label_inside_a_message_is_translated_with_it(app):
     from flask_babel import force_locale
 
-    from marketplace.validation import integer, text
+    from marketplace.domain.validation import integer, text
     from marketplace.web.vocabulary import error_message
 
     with pytest.raises(ValidationFailed) as refused:
@@ -327,7 +329,7 @@ def test_a_value_typed_by_someone_is_never_translated(app):
 def test_default_and_custom_messages_translate(app):
     from flask_babel import force_locale
 
-    from marketplace.orders.checkout import BuyerLimitReached
+    from marketplace.domain.orders.checkout import BuyerLimitReached
     from marketplace.web.vocabulary import error_message
 
     with app.test_request_context(), force_locale("fr"):

@@ -10,9 +10,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from marketplace.domain.watches.models import Watch
+from marketplace.domain.watches.services import hash_token
 from marketplace.scheduler.runner import run_job
-from marketplace.watches.models import Watch
-from marketplace.watches.services import hash_token
 from tests.factories import ReleaseFactory
 from tests.jobs_helpers import JOB, email, email_keys, job_context
 from tests.smtp_server import smtp_server

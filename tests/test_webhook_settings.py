@@ -15,8 +15,8 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from marketplace.accounts.services import issue_token
-from marketplace.contacts.models import WebhookDelivery
+from marketplace.domain.accounts.services import issue_token
+from marketplace.domain.contacts.models import WebhookDelivery
 from tests.factories import MembershipFactory, ReleaseFactory, VenueFactory, log_in
 from tests.test_contacts_portal import sale
 from tests.waiting import wait_for

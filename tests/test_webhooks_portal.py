@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from marketplace.contacts.models import WebhookDelivery
-from marketplace.contacts.webhooks import SIGNATURE_HEADER, sign
+from marketplace.domain.contacts.models import WebhookDelivery
+from marketplace.domain.contacts.webhooks import SIGNATURE_HEADER, sign
 from tests.factories import MembershipFactory, ReleaseFactory, VenueFactory, log_in
 from tests.test_contacts_portal import sale
 from tests.waiting import wait_for

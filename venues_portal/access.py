@@ -3,7 +3,7 @@
 Anonymous visitors are sent to the staff login page (htmx requests get a 401 that tells
 htmx to go there); a venue the person does not work for does not exist for them (404), and
 a page their role does not allow is forbidden (403). Capabilities per role are
-marketplace.accounts.access.
+marketplace.domain.accounts.access.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import select
 
-from marketplace.accounts.access import can
-from marketplace.catalog.models import Venue
+from marketplace.blueprints.staff_accounts.access import to_login
+from marketplace.domain.accounts.access import can
+from marketplace.domain.catalog.models import Venue
 from marketplace.extensions import db
-from marketplace.staff_accounts.access import to_login
 
 # Every venue page, by endpoint, with the capability it needs (the authorization test walks it).
 VENUE_PAGES: dict[str, str] = {}

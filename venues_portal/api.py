@@ -11,13 +11,12 @@ from datetime import datetime
 from flask import Response, current_app, g, request, stream_with_context
 from flask_smorest import Blueprint
 
-from marketplace.catalog.performances import create_performance
-from marketplace.contacts.exports import api_csv, api_record
-from marketplace.contacts.queries import all_contacts_since, contacts_since
-from marketplace.errors import ValidationFailed
-from marketplace.extensions import db
-from marketplace.inventory.models import Release
-from marketplace.inventory.services import (
+from marketplace.domain.catalog.performances import create_performance
+from marketplace.domain.contacts.exports import api_csv, api_record
+from marketplace.domain.contacts.queries import all_contacts_since, contacts_since
+from marketplace.domain.errors import ValidationFailed
+from marketplace.domain.inventory.models import Release
+from marketplace.domain.inventory.services import (
     SeatCounts,
     change_quantity,
     count_seats,
@@ -25,14 +24,15 @@ from marketplace.inventory.services import (
     venue_release,
     withdraw_release,
 )
-from marketplace.outbound import policy_from_config
-from marketplace.pricing import (
+from marketplace.domain.pricing import (
     discount_percent_at,
     next_drop,
     price_at,
     upcoming_schedule,
 )
-from marketplace.timeutil import utcnow
+from marketplace.domain.timeutil import utcnow
+from marketplace.extensions import db
+from marketplace.outbound import policy_from_config
 from marketplace.web.auth import venue_token_required
 from venues_portal.operations.contacts_webhooks import send_webhook_test_for_venue
 from venues_portal.operations.profile import update_venue_settings

@@ -11,8 +11,7 @@ from datetime import datetime
 
 from flask import g, jsonify
 
-from marketplace.extensions import db
-from marketplace.orders.checkins import (
+from marketplace.domain.orders.checkins import (
     ALREADY,
     CANCELLED,
     OK,
@@ -22,8 +21,9 @@ from marketplace.orders.checkins import (
     CheckinAnswer,
     check_in,
 )
-from marketplace.orders.sales import sales_since
-from marketplace.timeutil import to_paris, utcnow
+from marketplace.domain.orders.sales import sales_since
+from marketplace.domain.timeutil import to_paris, utcnow
+from marketplace.extensions import db
 from marketplace.web.auth import venue_token_required
 from venues_portal.api import BEARER, blp
 from venues_portal.schemas import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from marketplace.orders.payments import gateway_for
-from marketplace.purchases.cancellation import cancel_performance, refund_order
+from marketplace.domain.orders.payments import gateway_for
+from marketplace.domain.purchases.cancellation import cancel_performance, refund_order
 
 __all__ = ["cancel_performance", "payment_gateway", "refund_order"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from marketplace.pricing import (
+from marketplace.domain.pricing import (
     PricePoint,
     PriceSchedule,
     discount_percent_at,

@@ -11,7 +11,7 @@ from flask import g, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from marketplace.accounts.access import can
+from marketplace.domain.accounts.access import can
 from venues_portal.blueprint import bp
 
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import marshmallow as ma
 from marshmallow.validate import Length, OneOf, Range, Regexp
 
-from marketplace.api.order_schemas import NOT_BLANK
-from marketplace.catalog.models import DISCIPLINES
-from marketplace.inventory.models import CURVES
-from marketplace.inventory.terms import (
+from marketplace.blueprints.api.order_schemas import NOT_BLANK
+from marketplace.domain.catalog.models import DISCIPLINES
+from marketplace.domain.inventory.models import CURVES
+from marketplace.domain.inventory.terms import (
     MAX_DISCOUNT,
     MAX_FACE_PRICE_CENTS,
     MAX_PER_ORDER_LIMIT,
@@ -18,8 +18,8 @@ from marketplace.inventory.terms import (
     MAX_STEP_MINUTES,
     MIN_DISCOUNT,
 )
-from marketplace.timeutil import PARIS
-from marketplace.validation import ONE_LINE_PATTERN, SPACES, WHITESPACE, WORD
+from marketplace.domain.timeutil import PARIS
+from marketplace.domain.validation import ONE_LINE_PATTERN, SPACES, WHITESPACE, WORD
 from marketplace.web.one_line import one_line
 
 
@@ -117,7 +117,7 @@ def _whole(description: str, **kwargs) -> ma.fields.Integer:
     return ma.fields.Integer(strict=True, metadata={"description": description}, **kwargs)
 
 
-# Blank, or an http(s) address on one line (linear-time, as marketplace.validation's).
+# Blank, or an http(s) address on one line (linear-time, as marketplace.domain.validation's).
 IMAGE_URL_PATTERN = (rf"^(?:[{WHITESPACE}]*|[{WHITESPACE}]*https?://(?:{WORD})?"
                      rf"(?:[{SPACES}]+{WORD})*[{WHITESPACE}]*)$")
 

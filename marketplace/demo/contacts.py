@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from marketplace.contacts.models import Contact
-from marketplace.contacts.stages import stage_for
 from marketplace.demo.sales import SalesRows
-from marketplace.orders.models import Order
+from marketplace.domain.contacts.models import Contact
+from marketplace.domain.contacts.stages import stage_for
+from marketplace.domain.orders.models import Order
 
 _FOLDED = ("name", "postcode", "birth_year", "stage", "purchases", "amount_cents", "disciplines",
            "first_purchase_at", "last_purchase_at", "marketing_consent", "consent_at",

@@ -7,10 +7,10 @@ import math
 import random
 from dataclasses import dataclass
 
-from marketplace.catalog.services import fold_accents
+from marketplace.domain.catalog.services import fold_accents
 
 # The demo's spectators live in the same towns the storefront knows.
-from marketplace.catalog.towns import TOWNS, Town
+from marketplace.domain.catalog.towns import TOWNS, Town
 
 FIRST_NAMES = (
     "Camille", "Léa", "Manon", "Chloé", "Inès", "Sarah", "Jade", "Louise", "Emma", "Zoé",

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 
-from marketplace.catalog.models import DISCIPLINES
-from marketplace.catalog.services import check_venue_fields
 from marketplace.demo.people import nearest_town
 from marketplace.demo.programmes import SHOW_POOL, ShowSpec, programme_for
 from marketplace.demo.venue_notes import VenueNotes, notes_for
-from marketplace.timeutil import PARIS
+from marketplace.domain.catalog.models import DISCIPLINES
+from marketplace.domain.catalog.services import check_venue_fields
+from marketplace.domain.timeutil import PARIS
 
 SEED = "kiosque-demo-1"
 

@@ -11,12 +11,12 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from marketplace.accounts.models import hash_token
 from marketplace.demo.people import Audience
 from marketplace.demo.plan import ReleaseSpec
-from marketplace.inventory.models import new_public_id
-from marketplace.orders.models import new_ticket_code
-from marketplace.pricing import PriceSchedule, discount_percent_at, next_drop, price_at
+from marketplace.domain.accounts.models import hash_token
+from marketplace.domain.inventory.models import new_public_id
+from marketplace.domain.orders.models import new_ticket_code
+from marketplace.domain.pricing import PriceSchedule, discount_percent_at, next_drop, price_at
 
 HOLD_TTL = timedelta(seconds=600)
 PROVIDER = "demo"

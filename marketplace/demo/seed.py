@@ -16,8 +16,6 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from marketplace.accounts.models import Membership, User
-from marketplace.catalog.models import Performance, Show, Venue
 from marketplace.demo.contacts import settle_contacts
 from marketplace.demo.people import FIRST_NAMES, LAST_NAMES, Audience, make_people
 from marketplace.demo.plan import (
@@ -29,9 +27,11 @@ from marketplace.demo.plan import (
     synthetic_venues,
 )
 from marketplace.demo.sales import SaleContext, SalesRows, simulate_sales
-from marketplace.inventory.models import Hold, Release
-from marketplace.orders.models import Order, Payment, PaymentEvent, Ticket
-from marketplace.timeutil import to_paris
+from marketplace.domain.accounts.models import Membership, User
+from marketplace.domain.catalog.models import Performance, Show, Venue
+from marketplace.domain.inventory.models import Hold, Release
+from marketplace.domain.orders.models import Order, Payment, PaymentEvent, Ticket
+from marketplace.domain.timeutil import to_paris
 
 PAST_DAYS = 35  # a few weeks of sales for the agency to look at
 REGION_DAYS = 7  # today and the next six days

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.models import Performance, Venue
-from marketplace.contacts.models import Contact
-from marketplace.inventory.models import Release
-from marketplace.inventory.queries import is_on_sale, seats_left
-from marketplace.orders.models import Order
+from marketplace.domain.catalog.models import Performance, Venue
+from marketplace.domain.contacts.models import Contact
+from marketplace.domain.inventory.models import Release
+from marketplace.domain.inventory.queries import is_on_sale, seats_left
+from marketplace.domain.orders.models import Order
 
 SYNTHETIC_SLUG_PREFIX = "synthetique-"
 

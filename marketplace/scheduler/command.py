@@ -9,12 +9,12 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import current_app
 from flask.cli import with_appcontext
 
+from marketplace.domain.mail.message import mail_settings
+from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db, redis_connector
-from marketplace.mail.message import mail_settings
 from marketplace.outbound import policy_from_config
 from marketplace.scheduler.jobs import JOBS, JobContext
 from marketplace.scheduler.runner import run_all_once, run_job
-from marketplace.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -15,18 +15,18 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from marketplace.accounts.models import Membership, User
-from marketplace.catalog.models import Performance, Show, Venue
-from marketplace.inventory.models import Release
-from marketplace.mail.links import MailLinks
-from marketplace.mail.mailer import queue_email, record_unwritten
-from marketplace.mail.rendering import gettext_for, known_locale, render_email
-from marketplace.offers.offer import Criteria
-from marketplace.offers.queries import offers_statement, schedule_of
-from marketplace.orders.models import Order
-from marketplace.pricing import price_at
-from marketplace.timeutil import PARIS, to_paris
-from marketplace.uptake.queries import region_postcode_locator, region_totals, uptake
+from marketplace.domain.accounts.models import Membership, User
+from marketplace.domain.catalog.models import Performance, Show, Venue
+from marketplace.domain.inventory.models import Release
+from marketplace.domain.mail.links import MailLinks
+from marketplace.domain.mail.mailer import queue_email, record_unwritten
+from marketplace.domain.mail.rendering import gettext_for, known_locale, render_email
+from marketplace.domain.offers.offer import Criteria
+from marketplace.domain.offers.queries import offers_statement, schedule_of
+from marketplace.domain.orders.models import Order
+from marketplace.domain.pricing import price_at
+from marketplace.domain.timeutil import PARIS, to_paris
+from marketplace.domain.uptake.queries import region_postcode_locator, region_totals, uptake
 
 TOP_VENUES = 5
 

@@ -14,15 +14,15 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import Select, exists, literal, select
 from sqlalchemy.orm import Session, joinedload
 
-from marketplace.catalog.models import Performance
-from marketplace.inventory.models import Release
-from marketplace.mail.links import MailLinks
-from marketplace.mail.mailer import queue_email, record_unwritten
-from marketplace.mail.models import OutboundEmail
-from marketplace.mail.rendering import gettext_for, paris_datetime, render_email
-from marketplace.orders.emails import venue_reply_to
-from marketplace.orders.models import Order
-from marketplace.timeutil import PARIS, to_paris
+from marketplace.domain.catalog.models import Performance
+from marketplace.domain.inventory.models import Release
+from marketplace.domain.mail.links import MailLinks
+from marketplace.domain.mail.mailer import queue_email, record_unwritten
+from marketplace.domain.mail.models import OutboundEmail
+from marketplace.domain.mail.rendering import gettext_for, paris_datetime, render_email
+from marketplace.domain.orders.emails import venue_reply_to
+from marketplace.domain.orders.models import Order
+from marketplace.domain.timeutil import PARIS, to_paris
 
 PRACTICAL_BEFORE = timedelta(hours=3)
 # The after-show e-mail leaves the morning after, from this Paris hour.

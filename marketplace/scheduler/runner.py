@@ -9,11 +9,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.db import insert_once
-from marketplace.mail.models import JobRun
+from marketplace.domain.db import insert_once
+from marketplace.domain.mail.models import JobRun
+from marketplace.domain.timeutil import to_paris
 from marketplace.scheduler.jobs import JOBS, Job, JobContext
 from marketplace.scheduler.locks import job_lock
-from marketplace.timeutil import to_paris
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from marketplace.contacts.webhooks import PENDING_IDS, deliver_webhooks
-from marketplace.mail.mailer import PENDING_KEYS, deliver_emails
-from marketplace.mail.message import mail_settings
+from marketplace.domain.contacts.webhooks import PENDING_IDS, deliver_webhooks
+from marketplace.domain.mail.mailer import PENDING_KEYS, deliver_emails
+from marketplace.domain.mail.message import mail_settings
+from marketplace.domain.timeutil import utcnow
 from marketplace.outbound import OutboundPolicy, policy_from_config
-from marketplace.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from functools import wraps
 
 from flask import g, request
 
-from marketplace.accounts.services import find_token, record_token_use
-from marketplace.errors import Unauthorized
+from marketplace.domain.accounts.services import find_token, record_token_use
+from marketplace.domain.errors import Unauthorized
+from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.timeutil import utcnow
 
 
 def _bearer_token() -> str:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
-from marketplace.accounts.models import User
-from marketplace.accounts.services import set_digests
-from marketplace.errors import NotFound
+from marketplace.domain.accounts.models import User
+from marketplace.domain.accounts.services import set_digests
+from marketplace.domain.errors import NotFound
+from marketplace.domain.mail.links import mail_links
+from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import csrf, db
-from marketplace.mail.links import mail_links
-from marketplace.timeutil import utcnow
 
 bp = Blueprint("digests", __name__)
 

@@ -11,8 +11,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from marketplace.errors import DomainError
-from marketplace.validation import INVALID_CHARACTERS, ONE_LINE_MESSAGE
+from marketplace.domain.errors import DomainError
+from marketplace.domain.validation import INVALID_CHARACTERS, ONE_LINE_MESSAGE
 from marketplace.web.vocabulary import error_message
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 
-from marketplace.errors import DomainError
+from marketplace.domain.errors import DomainError
 from marketplace.web.vocabulary import error_message
 
 

@@ -1,4 +1,4 @@
-"""The app's geocoder, always behind its guard (marketplace.catalog.geocoding_guard).
+"""The app's geocoder, always behind its guard (marketplace.domain.catalog.geocoding_guard).
 
 One guard per app and per kind of page, sharing one memo: spectators' lookups never wait
 for the call slot; staff saving an address may wait for it a moment. Inside: the app's
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from marketplace.catalog.geocoding import Geocoder, NominatimGeocoder, OfflineGeocoder
-from marketplace.catalog.geocoding_guard import GeocoderMemo, GuardedGeocoder
+from marketplace.domain.catalog.geocoding import Geocoder, NominatimGeocoder, OfflineGeocoder
+from marketplace.domain.catalog.geocoding_guard import GeocoderMemo, GuardedGeocoder
 from marketplace.extensions import redis_connector
 
 TIMEOUT_SECONDS = 2.0

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from flask import Flask, request
 
-from marketplace.errors import DomainError, ValidationFailed
+from marketplace.domain.errors import DomainError, ValidationFailed
 
 NUL = "\x00"
 BODY_METHODS = {"POST", "PUT", "PATCH"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Flask, current_app, request
 from flask_login import current_user
 
-from marketplace.accounts.services import remember_staff_language
+from marketplace.domain.accounts.services import remember_staff_language
 from marketplace.extensions import db
 
 LANGUAGES = ("fr", "en")

@@ -1,6 +1,6 @@
 """One-line text fields, in API schemas and in forms: the same rule and the same message.
 
-The rule is marketplace.validation's (`breaks_the_line`: no control character inside the
+The rule is marketplace.domain.validation's (`breaks_the_line`: no control character inside the
 text); this module only adapts it to marshmallow (the JSON API answers 422
 `invalid_characters`, see marketplace.web.errors) and to WTForms (the form comes back
 with the message under the field).
@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Field, Form
 from wtforms.validators import ValidationError
 
-from marketplace.validation import ONE_LINE_MESSAGE, breaks_the_line
+from marketplace.domain.validation import ONE_LINE_MESSAGE, breaks_the_line
 
 
 def one_line(value: object) -> None:

@@ -1,5 +1,5 @@
 """Rate limits per client on the buying path (Flask-Limiter, on Redis when configured),
-and who a client is for the cap on seats held at once (marketplace.inventory.client_caps).
+and who a client is for the cap on seats held at once (marketplace.domain.inventory.client_caps).
 
 Shared scopes: the JSON API and the HTML forms draw on the same allowance, so a client
 cannot double its share by switching between them. Over the limit: 429 with Retry-After
@@ -12,10 +12,10 @@ import secrets
 
 from flask import current_app, request, session
 
+from marketplace.domain.inventory.client_caps import HoldClient
+from marketplace.domain.inventory.client_caps import hold_client as client_of
+from marketplace.domain.mail.caps import RecipientCap
 from marketplace.extensions import limiter
-from marketplace.inventory.client_caps import HoldClient
-from marketplace.inventory.client_caps import hold_client as client_of
-from marketplace.mail.caps import RecipientCap
 
 # A person buying tickets needs a few holds and one or two checkouts a minute.
 DEFAULT_HOLD_LIMIT = "20 per minute;100 per hour"
@@ -49,5 +49,5 @@ def hold_client(*, remember_browser: bool = False) -> HoldClient | None:
                      max_seats_per_browser=config["MAX_HELD_SEATS_PER_BROWSER"])
 
 def per_recipient(cap: RecipientCap) -> RecipientCap | None:
-    """`cap` (marketplace.mail.caps), or None when per-client caps are off (benchmarks)."""
+    """`cap` (marketplace.domain.mail.caps), or None when per-client caps are off (benchmarks)."""
     return cap if current_app.config["RATELIMIT_ENABLED"] else None

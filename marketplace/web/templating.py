@@ -8,8 +8,8 @@ from decimal import Decimal
 from flask import Flask, render_template
 from flask_babel import format_currency, format_datetime, get_locale
 
+from marketplace.domain.timeutil import to_paris
 from marketplace.extensions import htmx
-from marketplace.timeutil import to_paris
 from marketplace.web.vocabulary import discipline_label
 
 

@@ -1,4 +1,4 @@
-"""The shared vocabulary (marketplace.vocabulary) in the current page's language.
+"""The shared vocabulary (marketplace.domain.vocabulary) in the current page's language.
 
 Every area shows discipline names and services' refusals through these, so that they read
 the same on the storefront, at checkout, in the portal and at the agency.
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
-from marketplace.catalog.disciplines import DISCIPLINE_NAMES
-from marketplace.errors import DomainError
-from marketplace.vocabulary import Word
+from marketplace.domain.catalog.disciplines import DISCIPLINE_NAMES
+from marketplace.domain.errors import DomainError
+from marketplace.domain.vocabulary import Word
 
 
 def discipline_labels() -> dict[str, str]:

@@ -16,7 +16,7 @@ depends_on = None
 
 
 def _folded(text):
-    # A copy of marketplace.contacts.models.folded as it was: a migration never changes.
+    # A copy of marketplace.domain.contacts.models.folded as it was: a migration never changes.
     decomposed = unicodedata.normalize('NFKD', text or '')
     return ''.join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from marketplace.timeutil import utcnow
+from marketplace.domain.timeutil import utcnow
 from tests.factories import PerformanceFactory, ReleaseFactory, ShowFactory, VenueFactory
 
 pytestmark = pytest.mark.browser

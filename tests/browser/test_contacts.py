@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from marketplace.contacts.services import refresh_stages
-from marketplace.timeutil import utcnow
+from marketplace.domain.contacts.services import refresh_stages
+from marketplace.domain.timeutil import utcnow
 from tests.browser.conftest import PHONE
 from tests.browser.test_portal import log_in
 from tests.factories import (

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from marketplace.timeutil import PARIS, to_paris, utcnow
+from marketplace.domain.timeutil import PARIS, to_paris, utcnow
 from tests.factories import PerformanceFactory, ReleaseFactory, ShowFactory, VenueFactory
 
 pytestmark = pytest.mark.browser

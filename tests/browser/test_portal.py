@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from marketplace.orders.models import Ticket
-from marketplace.timeutil import to_paris, utcnow
+from marketplace.domain.orders.models import Ticket
+from marketplace.domain.timeutil import to_paris, utcnow
 from tests.buying import bought
 from tests.factories import (
     STAFF_PASSWORD,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from marketplace.timeutil import PARIS, to_paris, utcnow
+from marketplace.domain.timeutil import PARIS, to_paris, utcnow
 from tests.browser.conftest import PHONE
 from tests.factories import PerformanceFactory, ReleaseFactory, ShowFactory, VenueFactory
 

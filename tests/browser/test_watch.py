@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from marketplace.domain.timeutil import utcnow
 from marketplace.scheduler.runner import run_job
-from marketplace.timeutil import utcnow
 from tests.factories import PerformanceFactory, ReleaseFactory
 from tests.jobs_helpers import JOB, job_context
 from tests.smtp_server import smtp_server
@@ -76,7 +76,7 @@ def test_the_watch_is_for_the_filters_on_screen_after_changing_them(app, db, liv
     """The list changes under htmx without reloading the page: « Me prévenir » follows."""
     from sqlalchemy import select
 
-    from marketplace.watches.models import Watch
+    from marketplace.domain.watches.models import Watch
 
     ReleaseFactory(performance__show__discipline="dance")
     db.session.commit()

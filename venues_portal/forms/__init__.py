@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, Field
 from wtforms.widgets import TextInput
 
-from marketplace.timeutil import PARIS, to_paris
+from marketplace.domain.timeutil import PARIS, to_paris
 from marketplace.web.forms import show_error  # noqa: F401 (the portal's views import it here)
 
 

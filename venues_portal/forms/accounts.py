@@ -1,4 +1,4 @@
-"""Forms of the venue's team and API tokens (passwords: marketplace.staff_accounts)."""
+"""Forms of the venue's team and API tokens (passwords: marketplace.blueprints.staff_accounts)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from marketplace.inventory.terms import (
+from marketplace.domain.inventory.terms import (
     MAX_DISCOUNT,
     MAX_FACE_PRICE_CENTS,
     MAX_PER_ORDER_LIMIT,

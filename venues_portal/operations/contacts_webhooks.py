@@ -9,12 +9,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from marketplace.accounts.access import can
-from marketplace.accounts.models import User
-from marketplace.catalog.models import Venue
-from marketplace.contacts.webhooks import WebhookTestResult, resend, send_test_event
-from marketplace.db import transaction
-from marketplace.errors import Conflict, Forbidden, NotFound
+from marketplace.domain.accounts.access import can
+from marketplace.domain.accounts.models import User
+from marketplace.domain.catalog.models import Venue
+from marketplace.domain.contacts.webhooks import WebhookTestResult, resend, send_test_event
+from marketplace.domain.db import transaction
+from marketplace.domain.errors import Conflict, Forbidden, NotFound
 from marketplace.outbound import OutboundPolicy
 
 

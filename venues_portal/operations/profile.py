@@ -11,16 +11,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from marketplace.accounts.access import can
-from marketplace.accounts.authentication import check_email
-from marketplace.accounts.models import User
-from marketplace.catalog.geocoding import Geocoder, locate
-from marketplace.catalog.models import Venue
-from marketplace.catalog.services import check_venue_fields
-from marketplace.db import transaction
-from marketplace.errors import Forbidden, ValidationFailed
+from marketplace.domain.accounts.access import can
+from marketplace.domain.accounts.authentication import check_email
+from marketplace.domain.accounts.models import User
+from marketplace.domain.catalog.geocoding import Geocoder, locate
+from marketplace.domain.catalog.models import Venue
+from marketplace.domain.catalog.services import check_venue_fields
+from marketplace.domain.db import transaction
+from marketplace.domain.errors import Forbidden, ValidationFailed
+from marketplace.domain.validation import text
 from marketplace.outbound import OutboundPolicy, check_url
-from marketplace.validation import text
 
 NOTE_MAX_LENGTH = 2000
 # Moving the pin by less than this (about a centimetre) is not moving it.

@@ -9,20 +9,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from marketplace.accounts.access import can
-from marketplace.accounts.models import User
-from marketplace.catalog.models import Performance, Show, Venue
+from marketplace.domain.accounts.access import can
+from marketplace.domain.accounts.models import User
+from marketplace.domain.catalog.models import Performance, Show, Venue
 
 # One rule set for show fields, the venue API's (create_performance checks them the same way).
-from marketplace.catalog.performances import (
+from marketplace.domain.catalog.performances import (
     MAX_SCHEDULE_AHEAD,
     _show_values,
     create_performance,
 )
-from marketplace.db import transaction
-from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from marketplace.inventory.models import Release
-from marketplace.validation import MAX_ID, instant
+from marketplace.domain.db import transaction
+from marketplace.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from marketplace.domain.inventory.models import Release
+from marketplace.domain.validation import MAX_ID, instant
 
 MAX_DATES = 20
 

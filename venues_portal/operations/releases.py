@@ -1,6 +1,6 @@
 """Releases as the portal drafts them: the preview of the price clock, and duplicating one.
 
-Publishing, changing the quantity and withdrawing are marketplace.inventory.services;
+Publishing, changing the quantity and withdrawing are marketplace.domain.inventory.services;
 here are only reads that write nothing (the preview runs the very checks of publishing).
 """
 
@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from marketplace.catalog.models import Performance, Venue
-from marketplace.inventory.models import Release
-from marketplace.inventory.terms import DEFAULT_MAX_DISCOUNT_LEAD, release_columns
-from marketplace.pricing import PricePoint, PriceSchedule, price_at
+from marketplace.domain.catalog.models import Performance, Venue
+from marketplace.domain.inventory.models import Release
+from marketplace.domain.inventory.terms import DEFAULT_MAX_DISCOUNT_LEAD, release_columns
+from marketplace.domain.pricing import PricePoint, PriceSchedule, price_at
 from venues_portal.charts import PriceChart, price_chart, price_points
 
 TABLE_ROWS = 7

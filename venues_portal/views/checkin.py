@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user
 
+from marketplace.domain.orders.checkins import check_in
+from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.orders.checkins import check_in
-from marketplace.timeutil import utcnow
 from marketplace.web.templating import render_page_or_fragment
 from venues_portal.access import venue_page
 from venues_portal.blueprint import bp

@@ -12,8 +12,8 @@ from flask import Response, render_template, request, stream_with_context
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from marketplace.contacts.exports import portal_csv
-from marketplace.contacts.queries import (
+from marketplace.domain.contacts.exports import portal_csv
+from marketplace.domain.contacts.queries import (
     DEEP_DISCOUNT_PERCENT,
     base_figures,
     export_contacts,
@@ -21,9 +21,9 @@ from marketplace.contacts.queries import (
     parse_filter,
     venue_contact,
 )
+from marketplace.domain.feedback.queries import contact_history
+from marketplace.domain.timeutil import to_paris, utcnow
 from marketplace.extensions import db, htmx
-from marketplace.feedback.queries import contact_history
-from marketplace.timeutil import to_paris, utcnow
 from marketplace.web.templating import render_page_or_fragment
 from marketplace.web.vocabulary import discipline_labels
 from venues_portal.access import venue_page

@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from marketplace.contacts.webhooks import NO_URL, SIGNATURE_HEADER, venue_deliveries
-from marketplace.errors import Conflict
+from marketplace.domain.contacts.webhooks import NO_URL, SIGNATURE_HEADER, venue_deliveries
+from marketplace.domain.errors import Conflict
+from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.outbound import NOT_ALLOWED, policy_from_config
-from marketplace.timeutil import utcnow
 from marketplace.web.templating import render_page_or_fragment
 from venues_portal.access import venue_page
 from venues_portal.blueprint import bp

@@ -7,10 +7,10 @@ from datetime import timedelta
 from flask import current_app, redirect, render_template, url_for
 from flask_login import current_user
 
+from marketplace.blueprints.staff_accounts.access import staff_page
+from marketplace.domain.orders.sales import performance_sales
+from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.orders.sales import performance_sales
-from marketplace.staff_accounts.access import staff_page
-from marketplace.timeutil import utcnow
 from venues_portal.access import venue_page
 from venues_portal.blueprint import bp
 

@@ -6,10 +6,10 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.errors import ValidationFailed
+from marketplace.domain.errors import ValidationFailed
+from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.outbound import policy_from_config
-from marketplace.timeutil import utcnow
 from marketplace.web.geocoder import staff_geocoder
 from venues_portal.access import venue_page
 from venues_portal.blueprint import bp

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from marketplace.errors import DomainError
+from marketplace.domain.errors import DomainError
+from marketplace.domain.inventory.services import count_seats
+from marketplace.domain.orders.sales import performance_orders
+from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.inventory.services import count_seats
-from marketplace.orders.sales import performance_orders
-from marketplace.timeutil import utcnow
 from venues_portal.access import venue_page
 from venues_portal.blueprint import bp
 from venues_portal.cancellations import cancel_performance, payment_gateway, refund_order

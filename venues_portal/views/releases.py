@@ -5,16 +5,16 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from marketplace.errors import Conflict, DomainError, ValidationFailed
-from marketplace.extensions import db
-from marketplace.inventory.services import (
+from marketplace.domain.errors import Conflict, DomainError, ValidationFailed
+from marketplace.domain.inventory.services import (
     change_quantity,
     count_seats,
     create_release,
     venue_release,
     withdraw_release,
 )
-from marketplace.timeutil import utcnow
+from marketplace.domain.timeutil import utcnow
+from marketplace.extensions import db
 from venues_portal.access import venue_page
 from venues_portal.blueprint import bp
 from venues_portal.forms import ActionForm, show_error

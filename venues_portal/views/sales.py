@@ -6,8 +6,7 @@ from datetime import date, timedelta
 
 from flask import Response, current_app, request
 
-from marketplace.extensions import db
-from marketplace.orders.sales import (
+from marketplace.domain.orders.sales import (
     daily_sales,
     order_lines,
     paris_days,
@@ -15,7 +14,8 @@ from marketplace.orders.sales import (
     sales_csv,
     total_of,
 )
-from marketplace.timeutil import to_paris, utcnow
+from marketplace.domain.timeutil import to_paris, utcnow
+from marketplace.extensions import db
 from marketplace.web.templating import render_page_or_fragment
 from venues_portal.access import venue_page
 from venues_portal.blueprint import bp

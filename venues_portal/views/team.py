@@ -6,17 +6,17 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.accounts.memberships import (
+from marketplace.blueprints.staff_accounts.emails import compose_portal_email
+from marketplace.domain.accounts.memberships import (
     change_role,
     invite_member,
     remove_member,
     resend_invitation,
     venue_team,
 )
-from marketplace.errors import DomainError
+from marketplace.domain.errors import DomainError
+from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.staff_accounts.emails import compose_portal_email
-from marketplace.timeutil import utcnow
 from marketplace.web.vocabulary import error_message
 from venues_portal.access import venue_page
 from venues_portal.blueprint import bp

@@ -6,10 +6,10 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.accounts.services import create_venue_token, revoke_token, venue_tokens
-from marketplace.errors import ValidationFailed
+from marketplace.domain.accounts.services import create_venue_token, revoke_token, venue_tokens
+from marketplace.domain.errors import ValidationFailed
+from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.timeutil import utcnow
 from venues_portal.access import venue_page
 from venues_portal.blueprint import bp
 from venues_portal.forms import ActionForm, show_error

@@ -1,0 +1,1 @@
+"""The public blueprints: thin views over the domain, registered by the app factory."""

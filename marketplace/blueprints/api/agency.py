@@ -1,0 +1,98 @@
+"""The agency's API: uptake across the region, aggregates only."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import marshmallow as ma
+from flask import Response
+from flask_smorest import Blueprint
+
+from marketplace.domain.timeutil import to_paris, utcnow
+from marketplace.domain.uptake.csvfile import csv_text
+from marketplace.domain.uptake.grouping import GROUPINGS
+from marketplace.domain.uptake.periods import MAX_PERIOD_DAYS
+from marketplace.domain.uptake.queries import region_postcode_locator, uptake
+from marketplace.extensions import db
+from marketplace.web.auth import agency_token_required
+
+blp = Blueprint("agency_api", __name__, description="Uptake across the region (agency token)")
+
+
+# Days Kiosque could have data for; beyond, date arithmetic itself would overflow.
+DAYS_ON_RECORD = ma.validate.Range(date(2000, 1, 1), date(2100, 12, 31))
+
+
+class UptakeQuerySchema(ma.Schema):
+    start = ma.fields.Date(data_key="from", validate=DAYS_ON_RECORD, metadata={
+        "description": "First Paris day, inclusive (default: 30 days before `to`), "
+                       "2000-01-01 to 2100-12-31"})
+    end = ma.fields.Date(data_key="to", validate=DAYS_ON_RECORD, metadata={
+        "description": "Last Paris day, inclusive (default: today), 2000-01-01 to 2100-12-31"})
+    group_by = ma.fields.String(load_default="venue", validate=ma.validate.OneOf(GROUPINGS))
+    format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "csv")))
+
+    @ma.post_load
+    def default_period(self, data: dict, **_kwargs) -> dict:
+        data.setdefault("end", to_paris(utcnow()).date())
+        data.setdefault("start", data["end"] - timedelta(days=30))
+        if data["start"] > data["end"]:
+            raise ma.ValidationError("`from` must not be after `to`.", field_name="from")
+        if (data["end"] - data["start"]).days > MAX_PERIOD_DAYS:
+            raise ma.ValidationError("The period is at most two years.", field_name="from")
+        return data
+
+
+class UptakeRowSchema(ma.Schema):
+    group = ma.fields.String(metadata={
+        "description": "venue slug, discipline, ISO week (2026-W47) or postcode area (13)"})
+    released = ma.fields.Integer()
+    sold = ma.fields.Integer()
+    sell_through = ma.fields.Float(allow_none=True)
+    revenue_cents = ma.fields.Integer()
+    face_value_cents = ma.fields.Integer()
+    avg_discount_percent = ma.fields.Float(allow_none=True)
+    orders = ma.fields.Integer()
+    buyers = ma.fields.Integer()
+    new_to_venue_share = ma.fields.Float(allow_none=True, metadata={
+        "description": "null when the group has fewer than 10 buyers"})
+    under_30_share = ma.fields.Float(allow_none=True, metadata={
+        "description": "among buyers who gave a birth year; null under 10 buyers"})
+    median_buyer_distance_km = ma.fields.Float(allow_none=True, metadata={
+        "description": "null when the group has fewer than 10 buyers"})
+
+
+class UptakeSchema(ma.Schema):
+    start = ma.fields.Date(data_key="from")
+    end = ma.fields.Date(data_key="to")
+    group_by = ma.fields.String()
+    rows = ma.fields.List(ma.fields.Nested(UptakeRowSchema))
+
+
+@blp.get("/uptake")
+@agency_token_required  # outside the arguments: who asks is checked before what they ask
+@blp.arguments(UptakeQuerySchema, location="query")
+@blp.response(200, UptakeSchema)
+@blp.alt_response(200, success=True, content_type="text/csv", schema={
+    "type": "string", "description": "format=csv: one row per group, `;`-separated"})
+@blp.doc(security=[{"bearerAuth": []}])
+def get_uptake(query: dict):
+    """Released and sold seats, revenue, discounts and audiences, by group."""
+    rows = [row.as_dict() for row in uptake(
+        db.session, query["start"], query["end"], query["group_by"],
+        region_postcode_locator(db.session))]
+    if query["format"] == "csv":
+        return _csv(rows, query)
+    return {**query, "rows": rows}
+
+
+def _csv(rows: list[dict], query: dict) -> Response:
+    columns = list(UptakeRowSchema().fields)
+    body = csv_text(columns, ([_plain(row[c]) for c in columns] for row in rows))
+    name = f"kiosque-uptake-{query['group_by']}-{query['start']}-{query['end']}.csv"
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _plain(value: object) -> object:
+    return "" if value is None else value

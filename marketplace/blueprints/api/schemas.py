@@ -1,0 +1,154 @@
+"""Schemas of the public API: they validate input (422 on bad values) and document it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import marshmallow as ma
+from marshmallow import validate
+
+from marketplace.domain.catalog.models import DISCIPLINES
+from marketplace.domain.offers.carousel import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE, REASONS
+from marketplace.domain.offers.queries import MAX_PER_PAGE, MAX_RADIUS_KM, SORTS, WHENS
+
+# Far beyond the last page of any region, and small enough for every database's OFFSET.
+MAX_PAGE = 100_000
+
+
+class OffersQuerySchema(ma.Schema):
+    lat = ma.fields.Float(validate=validate.Range(-90, 90),
+                          metadata={"description": "Latitude of the spectator (with lng)"})
+    lng = ma.fields.Float(validate=validate.Range(-180, 180),
+                          metadata={"description": "Longitude of the spectator (with lat)"})
+    radius_km = ma.fields.Float(
+        validate=validate.Range(0, MAX_RADIUS_KM, min_inclusive=False),
+        metadata={"description": "Only offers within this distance of lat/lng",
+                  "exclusiveMinimum": True},
+    )
+    when = ma.fields.String(load_default="all", validate=validate.OneOf(WHENS),
+                            metadata={"description": "Curtain window, Paris time"})
+    date = ma.fields.Date(
+        validate=validate.Range(min=dt.date(2000, 1, 1), max=dt.date(2100, 12, 31)),
+        metadata={"description": "Curtain on this Paris calendar day "
+                                 "(YYYY-MM-DD; instead of when)"})
+    discipline = ma.fields.String(validate=validate.OneOf(DISCIPLINES))
+    max_price_cents = ma.fields.Integer(validate=validate.Range(min=0, max=100_000_000),
+                                        metadata={"description": "Current price at most"})
+    step_free = ma.fields.Boolean(load_default=False,
+                                  metadata={"description": "Only venues with step-free access"})
+    sort = ma.fields.String(load_default="relevance", validate=validate.OneOf(SORTS),
+                            metadata={"description": "distance needs lat/lng"})
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
+    per_page = ma.fields.Integer(load_default=20, validate=validate.Range(1, MAX_PER_PAGE))
+
+    @ma.validates_schema
+    def _location_goes_together(self, data: dict, **kwargs) -> None:
+        has_lat, has_lng = "lat" in data, "lng" in data
+        if has_lat != has_lng:
+            missing = "lng" if has_lat else "lat"
+            raise ma.ValidationError("lat and lng must be given together.", missing)
+        if not has_lat and "radius_km" in data:
+            raise ma.ValidationError("radius_km needs lat and lng.", "radius_km")
+        if not has_lat and data.get("sort") == "distance":
+            raise ma.ValidationError("sort=distance needs lat and lng.", "sort")
+        if "date" in data and data.get("when", "all") != "all":
+            raise ma.ValidationError("Give either when or date, not both.", "date")
+
+
+class CarouselQuerySchema(ma.Schema):
+    lat = ma.fields.Float(validate=validate.Range(-90, 90),
+                          metadata={"description": "Latitude of the spectator (with lng)"})
+    lng = ma.fields.Float(validate=validate.Range(-180, 180),
+                          metadata={"description": "Longitude of the spectator (with lat)"})
+    size = ma.fields.Integer(load_default=DEFAULT_SIZE, validate=validate.Range(MIN_SIZE, MAX_SIZE),
+                             metadata={"description": "How many items at most"})
+
+    @ma.validates_schema
+    def _location_goes_together(self, data: dict, **kwargs) -> None:
+        if ("lat" in data) != ("lng" in data):
+            raise ma.ValidationError("lat and lng must be given together.",
+                                     "lng" if "lat" in data else "lat")
+
+
+class OfferShowSchema(ma.Schema):
+    title = ma.fields.String(required=True)
+    discipline = ma.fields.String(required=True)
+
+
+class OfferVenueSchema(ma.Schema):
+    slug = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    city = ma.fields.String(required=True)
+    lat = ma.fields.Float(required=True)
+    lng = ma.fields.Float(required=True)
+    step_free_access = ma.fields.Boolean(required=True)
+
+
+class OfferSchema(ma.Schema):
+    id = ma.fields.Integer(required=True,
+                           metadata={"description": "The release id; POST /holds takes it"})
+    show = ma.fields.Nested(OfferShowSchema, required=True)
+    venue = ma.fields.Nested(OfferVenueSchema, required=True)
+    starts_at = ma.fields.AwareDateTime(required=True)
+    category = ma.fields.String(required=True)
+    face_price_cents = ma.fields.Integer(required=True)
+    price_cents = ma.fields.Integer(required=True, metadata={"description": "Price now"})
+    discount_percent = ma.fields.Integer(required=True)
+    next_drop_at = ma.fields.AwareDateTime(allow_none=True,
+                                           metadata={"description": "null at the floor price"})
+    next_price_cents = ma.fields.Integer(allow_none=True)
+    seats_left = ma.fields.Integer(required=True)
+    max_per_order = ma.fields.Integer(required=True)
+    distance_km = ma.fields.Float(allow_none=True,
+                                  metadata={"description": "null unless lat/lng were given"})
+
+
+class OfferPageSchema(ma.Schema):
+    offers = ma.fields.List(ma.fields.Nested(OfferSchema), required=True)
+    page = ma.fields.Integer(required=True)
+    per_page = ma.fields.Integer(required=True)
+    next_page = ma.fields.Integer(allow_none=True,
+                                  metadata={"description": "null on the last page"})
+
+
+class PricePointSchema(ma.Schema):
+    at = ma.fields.AwareDateTime(required=True)
+    price_cents = ma.fields.Integer(required=True)
+    discount_percent = ma.fields.Integer(required=True)
+
+
+class ShowDetailSchema(OfferShowSchema):
+    description = ma.fields.String(required=True)
+    duration_minutes = ma.fields.Integer(allow_none=True)
+    age_guidance = ma.fields.String(required=True)
+    image_url = ma.fields.String(required=True)
+
+
+class VenueDetailSchema(OfferVenueSchema):
+    address = ma.fields.String(required=True)
+    postcode = ma.fields.String(required=True)
+    access_notes = ma.fields.String(required=True)
+    transport_notes = ma.fields.String(required=True)
+    getting_home_notes = ma.fields.String(required=True,
+                                          metadata={"description": "How to get home after"})
+
+
+class OfferDetailSchema(OfferSchema):
+    show = ma.fields.Nested(ShowDetailSchema, required=True)
+    venue = ma.fields.Nested(VenueDetailSchema, required=True)
+    sales_close_at = ma.fields.AwareDateTime(required=True)
+    schedule = ma.fields.List(ma.fields.Nested(PricePointSchema), required=True,
+                              metadata={"description": "The upcoming price drops (at most 12, "
+                                                       "evenly spread, next and last kept)"})
+
+
+class CarouselItemSchema(ma.Schema):
+    offer = ma.fields.Nested(OfferSchema, required=True)
+    reason = ma.fields.String(required=True, validate=validate.OneOf(REASONS),
+                              metadata={"description": "Why it is there: nearby, soon, deal "
+                                                       "or random"})
+
+
+class CarouselSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CarouselItemSchema), required=True,
+                           metadata={"description": "A quarter to a half of them random"})

@@ -1,0 +1,56 @@
+"""A contact's orders at a venue with what the buyer said of each performance (the portal's
+contact page): feedback builds on the contact base, so the join lives here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from marketplace.domain.catalog.models import Performance, Show, Venue
+from marketplace.domain.contacts.models import Contact
+from marketplace.domain.feedback.models import Feedback
+from marketplace.domain.inventory.models import Release
+from marketplace.domain.orders.models import Order
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One order of the contact at this venue."""
+
+    order_id: str
+    status: str
+    paid_at: datetime
+    show_title: str
+    discipline: str
+    starts_at: datetime
+    category: str
+    quantity: int
+    unit_price_cents: int
+    face_price_cents: int
+    discount_percent: int
+    total_cents: int
+    rating: int | None = None  # the buyer's "how was it?" (1–5), when they answered
+    comment: str = ""
+
+
+def contact_history(session: Session, venue: Venue, contact: Contact) -> list[HistoryLine]:
+    """The contact's orders at this venue (paid, or paid then refunded), newest first, with
+    what the buyer said of each performance afterwards."""
+    rows = session.execute(
+        select(Order.id.label("order_id"), Order.status, Order.paid_at,
+               Show.title.label("show_title"), Show.discipline, Performance.starts_at,
+               Release.category, Order.quantity, Order.unit_price_cents,
+               Order.face_price_cents, Order.discount_percent, Order.total_cents,
+               Feedback.rating, func.coalesce(Feedback.comment, "").label("comment"))
+        .join(Release, Release.id == Order.release_id)
+        .outerjoin(Feedback, (Feedback.order_id == Order.id) & (Feedback.venue_id == venue.id))
+        .join(Performance, Performance.id == Release.performance_id)
+        .join(Show, Show.id == Performance.show_id)
+        .where(Order.venue_id == venue.id, Order.contact_id == contact.id,
+               Order.paid_at.is_not(None))
+        .order_by(Order.paid_at.desc(), Order.id)
+    ).all()
+    return [HistoryLine(**row._mapping) for row in rows]

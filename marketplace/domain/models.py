@@ -1,0 +1,35 @@
+"""Every model, imported once so the metadata is complete (Alembic and create_all read it)."""
+
+from marketplace.domain.accounts.models import ApiToken, Membership, User
+from marketplace.domain.catalog.models import DISCIPLINES, GeocodedPlace, Performance, Show, Venue
+from marketplace.domain.contacts.models import Contact, DataLink, WebhookDelivery
+from marketplace.domain.feedback.models import Feedback
+from marketplace.domain.inventory.models import Hold, Release
+from marketplace.domain.mail.models import JobRun, OutboundEmail
+from marketplace.domain.orders.models import Order, Payment, PaymentEvent, Ticket
+from marketplace.domain.watches.models import Watch, WatchAlert
+
+__all__ = [
+    "DISCIPLINES",
+    "ApiToken",
+    "Contact",
+    "DataLink",
+    "Feedback",
+    "GeocodedPlace",
+    "Hold",
+    "JobRun",
+    "Membership",
+    "Order",
+    "OutboundEmail",
+    "Payment",
+    "PaymentEvent",
+    "Performance",
+    "Release",
+    "Show",
+    "Ticket",
+    "User",
+    "Venue",
+    "Watch",
+    "WatchAlert",
+    "WebhookDelivery",
+]

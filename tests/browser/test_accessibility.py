@@ -5,6 +5,7 @@ the lesser findings left (marketplace/blueprints/legal/statement.py)."""
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -57,6 +58,13 @@ class Audit:
             assert footer.locator(f"a[href='{legal_page}']").count() == 1, (key, legal_page)
         self.visited.append(key)
         self.findings.extend(audit(self.page, key))
+
+
+def _offline(context):
+    """Tests never reach the network: a page asking for anything but the app (the portal's
+    map tiles) is refused at once."""
+    context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())
+    return context
 
 
 def _region(db):
@@ -113,7 +121,7 @@ def _storefront_and_checkout(walk: Audit, release) -> None:
 
 def test_no_page_has_a_serious_axe_violation_and_the_statement_lists_what_is_left(
         app, db, live_server, chromium):
-    context = chromium.new_context(viewport=PHONE, locale="fr-FR")
+    context = _offline(chromium.new_context(viewport=PHONE, locale="fr-FR"))
     page = context.new_page()
     page.set_default_timeout(8000)
     walk = Audit(page, live_server)
@@ -139,7 +147,7 @@ def test_no_page_has_a_serious_axe_violation_and_the_statement_lists_what_is_lef
         context.close()
 
     # The staff side at a laptop's size, where it is mostly used.
-    context = chromium.new_context(viewport=LAPTOP, locale="fr-FR")
+    context = _offline(chromium.new_context(viewport=LAPTOP, locale="fr-FR"))
     walk.page = page = context.new_page()
     page.set_default_timeout(8000)
     try:
@@ -166,7 +174,7 @@ def test_no_page_has_a_serious_axe_violation_and_the_statement_lists_what_is_lef
     finally:
         context.close()
 
-    context = chromium.new_context(viewport=LAPTOP, locale="fr-FR")
+    context = _offline(chromium.new_context(viewport=LAPTOP, locale="fr-FR"))
     walk.page = page = context.new_page()
     page.set_default_timeout(8000)
     try:

@@ -51,18 +51,21 @@ def test_figures_add_up_per_venue(db):
         sale(db, release, email=f"buyer{n}@x.org", birth_year=2000 if n < 3 else 1970,
              new=n % 2 == 0, postcode="13100" if n < 8 else "13001")
     sale(db, release, email="buyer0@x.org", new=False)  # the same buyer again
-    sale(db, release, email="late@x.org", paid_at=NOON + timedelta(days=2))  # outside
+    # Paid days before the performance (sales opened then): still this day's performance.
+    sale(db, release, email="early@x.org", paid_at=NOON - timedelta(days=2), new=False)
+    next_week = released(criee, quantity=30, opened=NOON + timedelta(days=7))
+    sale(db, next_week, email="other-day@x.org")  # paid today, for a later performance: out
     sale(db, release, email="refunded@x.org", status="refunded")  # not a sale
     db.session.commit()
     rows = {r.group: r.as_dict() for r in uptake(db.session, DAY, DAY, "venue", locate)}
     criee_row = rows["la-criee"]
-    assert criee_row["released"] == 40 and criee_row["sold"] == 26
-    assert criee_row["sell_through"] == 0.65
-    assert criee_row["revenue_cents"] == 26 * 1500 and criee_row["face_value_cents"] == 26 * 3000
+    assert criee_row["released"] == 40 and criee_row["sold"] == 28
+    assert criee_row["sell_through"] == 0.7
+    assert criee_row["revenue_cents"] == 28 * 1500 and criee_row["face_value_cents"] == 28 * 3000
     assert criee_row["avg_discount_percent"] == 50.0
-    assert criee_row["orders"] == 13 and criee_row["buyers"] == 12
-    assert criee_row["new_to_venue_share"] == 0.5  # six of the twelve buyers were new
-    assert criee_row["under_30_share"] == round(3 / 12, 4)
+    assert criee_row["orders"] == 14 and criee_row["buyers"] == 13
+    assert criee_row["new_to_venue_share"] == 0.4286  # 6 of the 14 orders were a first visit
+    assert criee_row["under_30_share"] == round(3 / 12, 4)  # of the 12 orders with a birth year
     assert 20 < criee_row["median_buyer_distance_km"] < 30  # most came from Aix
     assert rows["gymnase"]["released"] == 10 and rows["gymnase"]["sold"] == 0
 
@@ -80,9 +83,9 @@ def test_a_group_with_few_buyers_hides_what_could_single_them_out(db):
 
 def test_groupings_by_discipline_week_and_territory(db):
     venue = VenueFactory(postcode="13007")
-    release = released(venue, discipline="dance")
-    sale(db, release)
-    sale(db, release, paid_at=NOON + timedelta(days=7), email="b@x.org")
+    sale(db, released(venue, discipline="dance"))
+    # Paid the same day, for a performance a week later: in the week it is played.
+    sale(db, released(venue, discipline="dance", opened=NOON + timedelta(days=7)), email="b@x.org")
     db.session.commit()
     end = DAY + timedelta(days=7)
     assert [r.group for r in uptake(db.session, DAY, end, "discipline", locate)] == ["dance"]

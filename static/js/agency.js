@@ -127,7 +127,7 @@
         points.push(at);
         var text = row.dataset.name + " : " + row.dataset.label;
         L.circleMarker(at, markerStyle(parseFloat(row.dataset.share)))
-          .addTo(map).bindTooltip(text);
+          .addTo(map).bindTooltip(text).bindPopup(text);  // a tap opens it on a phone
       });
       if (points.length === 1) {
         map.setView(points[0], 12);
@@ -135,6 +135,8 @@
         map.fitBounds(points, { padding: [24, 24], maxZoom: 12 });
       }
       section.classList.add("agency-map--drawn");
+      var table = section.querySelector("details.chart-table");
+      if (table && points.length) table.open = false;
     });
   }
 

@@ -9,7 +9,9 @@ from marketplace.domain.accounts.services import issue_token
 from marketplace.domain.inventory.models import Hold
 from marketplace.domain.orders.models import Order
 from marketplace.domain.timeutil import PARIS
-from marketplace.domain.uptake.queries import uptake
+from marketplace.domain.uptake.dashboard import build_dashboard
+from marketplace.domain.uptake.periods import Period
+from marketplace.domain.uptake.queries import region_totals, uptake
 from tests.factories import ReleaseFactory, VenueFactory
 
 DAY = date(2026, 11, 20)
@@ -136,3 +138,46 @@ def test_bad_periods_get_a_clear_422(db, client, now):
         response = client.get(f"/api/v1/agency/uptake?{query}", headers=headers)
         assert response.status_code == 422, query
         assert response.get_json()["error"] == "validation_error"
+
+
+def test_sold_never_exceeds_released_when_sales_are_paid_after_they_opened(db):
+    """Seats released for a performance count with its sales, whatever the days they
+    opened or were paid: 10 seats opened last week, sold out over days, fill 100 %."""
+    venue = VenueFactory(slug="le-liberte")
+    release = released(venue, quantity=10, opened=NOON)
+    release.sales_open_at = NOON - timedelta(days=9)
+    for n in range(5):
+        sale(db, release, paid_at=NOON - timedelta(days=8 - n), email=f"b{n}@x.org")
+    db.session.commit()
+    for start, end in ((DAY, DAY), (DAY - timedelta(days=6), DAY)):
+        [row] = uptake(db.session, start, end, "venue", locate)
+        assert (row.released, row.sold, row.sell_through) == (10, 10, 1.0)
+    # The week before (when sales opened and most were paid) has no performance: nothing.
+    before = uptake(db.session, DAY - timedelta(days=9), DAY - timedelta(days=1), "venue",
+                    locate)
+    assert before == []
+
+
+def test_the_regions_new_to_the_venue_share_is_the_rows_weighted_by_their_orders(db):
+    """Counted over orders, a buyer new to one venue only is not « new » to the region."""
+    first, second = VenueFactory(slug="premier"), VenueFactory(slug="second")
+    one, two = released(first, quantity=60), released(second, quantity=60)
+    for n in range(10):  # ten buyers, new at the first venue, regulars at the second
+        sale(db, one, email=f"b{n}@x.org", new=True, quantity=1)
+        sale(db, two, email=f"b{n}@x.org", new=False, quantity=1)
+    db.session.commit()
+    rows = {r.group: r.new_to_venue_share for r in uptake(db.session, DAY, DAY, "venue",
+                                                           locate)}
+    assert rows == {"premier": 1.0, "second": 0.0}
+    totals = region_totals(db.session, DAY, DAY, locate)
+    assert totals.new_to_venue_share == 0.5  # not 1.0: ten new of twenty orders
+    assert totals.buyers == 10
+
+
+def test_the_dashboard_carries_the_seats_of_each_venue_for_the_map(db):
+    criee = VenueFactory(slug="la-criee")
+    sale(db, released(criee, quantity=8, discipline="dance"), quantity=2)
+    db.session.commit()
+    dashboard = build_dashboard(db.session, Period(DAY, DAY), "discipline", locate)
+    assert [(r.group, r.released, r.sold, r.sell_through) for r in dashboard.venues] == [
+        ("la-criee", 8, 2, 0.25)]

@@ -157,3 +157,26 @@ def test_the_list_never_shows_another_venues_performance(db, client, now, door):
     assert "Le Misanthrope" in html  # its own performance instead
     html = scanned.get_data(as_text=True)
     assert scanned.headers["X-Checkin-Outcome"] == "other_venue" and "Zoé Secret" not in html
+
+
+def test_the_camera_sentences_follow_the_page_language(db, client, now, door):
+    venue = door[0]
+    with time_machine.travel(now, tick=False):
+        french = client.get(f"/portal/venues/{venue.slug}/checkin").get_data(as_text=True)
+        english = client.get(f"/portal/venues/{venue.slug}/checkin?lang=en").get_data(
+            as_text=True)
+    assert 'data-not-found="Aucune caméra n’a été trouvée sur cet appareil.' in french
+    assert 'data-not-found="No camera was found on this device.' in english
+    assert 'data-not-allowed="The camera is not allowed for this site.' in english
+
+
+@pytest.mark.parametrize("asked", ["abc", "-1", "9" * 40, "", "1.5"])
+def test_a_made_up_performance_falls_back_on_tonights(db, client, now, door, asked):
+    venue = door[0]
+    with time_machine.travel(now, tick=False):
+        page = client.get(f"/portal/venues/{venue.slug}/checkin",
+                          query_string={"performance": asked, "q": "\u00e9" * 300})
+        scanned = client.post(f"/portal/venues/{venue.slug}/checkin",
+                              data={"code": "K7QM-3XPF-0", "performance": asked})
+    assert page.status_code == 200 and "Le Misanthrope" in page.get_data(as_text=True)
+    assert scanned.status_code == 200 and scanned.headers["X-Checkin-Outcome"] == "unknown_ticket"

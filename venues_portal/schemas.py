@@ -341,9 +341,6 @@ CHECKIN_ALREADY_EXAMPLE = {
 }
 CHECKIN_UNKNOWN_EXAMPLE = {"error": "unknown_ticket",
                            "message": "No ticket has this code."}
-CHECKIN_MISTYPED_EXAMPLE = {
-    "error": "mistyped_code",
-    "message": "This short code is incomplete or mistyped: check its characters."}
 CHECKIN_OTHER_VENUE_EXAMPLE = {"error": "other_venue",
                                "message": "This ticket is for another venue."}
 

@@ -17,6 +17,7 @@ from marketplace.domain.catalog.models import Venue
 from marketplace.domain.orders.checkins import check_in, ticket_code_from_scan
 from marketplace.domain.orders.models import Ticket
 from marketplace.domain.orders.payments import gateway_for
+from marketplace.domain.orders.short_codes import new_short_code, read_short_code
 from marketplace.domain.purchases.cancellation import cancel_performance, refund_order
 from tests.buying import bought
 from tests.factories import (
@@ -127,6 +128,58 @@ def test_a_ticket_code_is_read_from_the_code_or_a_link(scanned, expected):
     assert ticket_code_from_scan(scanned) == expected
 
 
+# Short codes ----------------------------------------------------------------------------
+
+
+def shown(short_code: str) -> str:
+    return f"{short_code[:4]}-{short_code[4:8]}-{short_code[8]}"
+
+
+def test_every_ticket_gets_its_own_short_code(db, sold):
+    _, order = sold
+    short_codes = [t.short_code for t in order.tickets]
+    assert all(read_short_code(c) == c for c in short_codes)
+    assert len(set(short_codes)) == 2
+
+
+def test_a_short_code_typed_in_lower_case_with_hyphens_checks_the_ticket_in(db, now, sold):
+    venue, order = sold
+    ticket = order.tickets[0]
+    typed = shown(ticket.short_code).lower().replace("1", "l").replace("0", "o")
+    answer = check_in(db.session, venue, typed, staff=None, now=now)
+    assert answer.outcome == "ok" and answer.code == ticket.code
+    assert (answer.short_code, answer.ticket_id, answer.buyer_name) == (
+        ticket.short_code, ticket.id, "Léa Martin")
+    again = check_in(db.session, venue, f"  {ticket.short_code} ", staff=None, now=now)
+    assert again.outcome == "already_checked_in"
+    assert check_in(db.session, venue, ticket.code, staff=None, now=now).outcome \
+        == "already_checked_in"  # one ticket, whichever code says it
+
+
+def test_one_mistyped_character_is_told_apart_from_an_unknown_ticket(db, now, sold):
+    venue, order = sold
+    code = order.tickets[0].short_code
+    other = "2" if code[3] != "2" else "3"
+    mistyped = code[:3] + other + code[4:]
+    answer = check_in(db.session, venue, mistyped, staff=None, now=now)
+    assert answer.outcome == "mistyped_code" and answer.buyer_name is None
+    assert check_in(db.session, venue, code[:-1], staff=None, now=now).outcome \
+        == "mistyped_code"
+    unused = next(c for c in iter(new_short_code, None) if c not in
+                  {t.short_code for t in order.tickets})
+    assert check_in(db.session, venue, unused, staff=None, now=now).outcome == "unknown_ticket"
+    assert db.session.get(Ticket, order.tickets[0].id).checked_in_at is None
+
+
+def test_another_venues_short_code_says_nothing_of_theirs(db, now, sold):
+    _, order = sold
+    elsewhere = VenueFactory(name="Le Silo")
+    db.session.commit()
+    answer = check_in(db.session, elsewhere, order.tickets[0].short_code, staff=None, now=now)
+    assert answer.outcome == "other_venue"
+    assert (answer.buyer_name, answer.short_code, answer.ticket_id) == (None, None, None)
+
+
 # The door page --------------------------------------------------------------------------
 
 
@@ -193,25 +246,27 @@ def naive_check_in(session, venue, code, *, staff, now):
     return SimpleNamespace(outcome="ok")
 
 
-def race_check_ins(engine, venue_id: int, code: str, doors: int, now,
+def race_check_ins(engine, venue_id: int, code: str | list[str], doors: int, now,
                    check=check_in) -> list[str]:
+    """`doors` threads scan at once; `code` may be a list, used in turn (QR, typed…)."""
+    said = code if isinstance(code, list) else [code]
     barrier = threading.Barrier(doors)
     outcomes: list[str] = []
     errors: list[BaseException] = []
     lock = threading.Lock()
 
-    def door() -> None:
+    def door(number: int) -> None:
         with Session(engine) as session:
             try:
                 venue = session.get(Venue, venue_id)
                 barrier.wait(timeout=30)
-                answer = check(session, venue, code, staff=None, now=now)
+                answer = check(session, venue, said[number % len(said)], staff=None, now=now)
                 with lock:
                     outcomes.append(answer.outcome)
             except BaseException as error:  # reported below
                 errors.append(error)
 
-    threads = [threading.Thread(target=door) for _ in range(doors)]
+    threads = [threading.Thread(target=door, args=(n,)) for n in range(doors)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -229,6 +284,21 @@ def test_two_doors_scanning_the_same_ticket_at_once_admit_it_once(app, db, now, 
         for code in codes(order):  # two tickets, two races, twelve doors each
             outcomes = race_check_ins(engine, venue.id, code, 12, now)
             assert sorted(outcomes) == ["already_checked_in"] * 11 + ["ok"]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL: set TEST_DATABASE_URL")
+def test_doors_typing_the_short_code_and_scanning_the_qr_at_once_admit_it_once(
+        app, db, now, sold):
+    venue, order = sold
+    ticket = order.tickets[0]
+    typed = [shown(ticket.short_code).lower(), ticket.code, ticket.short_code]
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=12, max_overflow=0)
+    try:
+        outcomes = race_check_ins(engine, venue.id, typed, 12, now)
+        assert sorted(outcomes) == ["already_checked_in"] * 11 + ["ok"]
     finally:
         engine.dispose()
 
@@ -256,6 +326,10 @@ def test_doors_racing_on_sqlite_admit_a_ticket_once(app, db, now, sold):
         pytest.skip("the suite runs on PostgreSQL; the race above covers it")
     try:
         outcomes = race_check_ins(engine, venue.id, codes(order)[0], 6, now)
+        assert sorted(outcomes) == ["already_checked_in"] * 5 + ["ok"]
+        short_code = order.tickets[1].short_code
+        outcomes = race_check_ins(engine, venue.id, [shown(short_code).lower(), short_code,
+                                                     codes(order)[1]], 6, now)
         assert sorted(outcomes) == ["already_checked_in"] * 5 + ["ok"]
     finally:
         engine.dispose()

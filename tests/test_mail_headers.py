@@ -29,6 +29,7 @@ from marketplace.domain.mail.models import OutboundEmail
 from marketplace.domain.mail.rendering import render_email
 from marketplace.domain.orders.access import order_links
 from marketplace.domain.orders.emails import PERFORMANCE_CANCELLED, queue_refund_notice
+from marketplace.domain.orders.short_codes import format_short_code
 from marketplace.domain.watches.services import create_watch
 from marketplace.scheduler.runner import run_job
 from tests.buying import bought
@@ -265,10 +266,12 @@ def test_the_html_of_a_one_ticket_confirmation_is_never_an_image_with_a_few_word
                               calendar_url=links.calendar_url(order.id),
                               privacy_url="http://kiosque.test/mes-donnees",
                               qr_urls={t.code: links.qr_url(t.code, "png")
-                                       for t in order.tickets})
+                                       for t in order.tickets},
+                              short_codes={t.code: format_short_code(t.short_code)
+                                           for t in order.tickets})
     assert "<img" in html and len(html.encode()) > 3200 + 250  # with room to spare
     words = re.sub(r"<[^>]+>", " ", html)
-    for line in (order.id, order.tickets[0].code):
+    for line in (order.id, format_short_code(order.tickets[0].short_code)):
         assert line in words and line in text
     assert "kiosque.test/mes-donnees" in html and "kiosque.test/mes-donnees" in text
 

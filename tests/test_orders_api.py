@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from marketplace.domain.orders.access import OrderLinks, order_links
+from marketplace.domain.orders.short_codes import read_short_code
 from tests.buying import checkout, hold_seats, pay
 from tests.factories import ReleaseFactory
 
@@ -38,6 +39,7 @@ def test_a_paid_order_lists_one_ticket_per_seat_with_its_qr_url(app, client, db,
     for ticket in body["tickets"]:
         assert ticket["qr_url"] == f"http://kiosque.test/tickets/{ticket['code']}.svg"
         assert ticket["checked_in"] is False
+        assert read_short_code(ticket["short_code"]) == ticket["short_code"]
     assert body["paid_at"].endswith("+00:00")
     assert body["order_url"].startswith(f"http://kiosque.test/orders/{result.order.id}?token=")
 

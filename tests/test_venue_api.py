@@ -102,6 +102,26 @@ def test_unknown_and_other_venues_tickets(app, db, client, frozen, venue_auth):
                                 "message": "This ticket is for another venue."}
 
 
+def test_a_short_code_in_any_case_checks_in_and_a_mistyped_one_is_422(
+        app, db, client, frozen, venue_auth):
+    venue, auth = venue_auth
+    ticket = sold(app, venue, frozen).tickets[1]
+    short = ticket.short_code
+    mistyped = short[:-1] + ("2" if short[-1] != "2" else "3")
+    refused = client.post("/api/v1/venue/checkins", json={"code": mistyped}, headers=auth)
+    assert refused.status_code == 422
+    assert refused.get_json() == {
+        "error": "mistyped_code",
+        "message": "This short code is incomplete or mistyped: check its characters."}
+    typed = f"{short[:4]}-{short[4:8]}-{short[8]}".lower()
+    first = client.post("/api/v1/venue/checkins", json={"code": typed}, headers=auth)
+    assert first.status_code == 200
+    assert first.get_json()["ticket"]["code"] == ticket.code
+    assert first.get_json()["ticket"]["short_code"] == short
+    again = client.post("/api/v1/venue/checkins", json={"code": ticket.code}, headers=auth)
+    assert again.status_code == 409
+
+
 @pytest.mark.parametrize("body", [{}, {"code": ""}, {"code": 12}, {"code": "x" * 501}])
 def test_a_checkin_needs_a_code(db, client, venue_auth, body):
     _, auth = venue_auth

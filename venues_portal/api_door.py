@@ -14,6 +14,7 @@ from flask import g, jsonify
 from marketplace.domain.orders.checkins import (
     ALREADY,
     CANCELLED,
+    MISTYPED,
     OK,
     OTHER_VENUE,
     UNKNOWN,
@@ -47,6 +48,7 @@ REFUSALS = {
     OTHER_VENUE: (403, "other_venue"),
     CANCELLED: (409, "ticket_cancelled"),
     WRONG_TIME: (409, "not_valid_now"),
+    MISTYPED: (422, "mistyped_code"),
 }
 
 
@@ -79,7 +81,13 @@ def get_sales(since: datetime | None, page: int, per_page: int):
                   example=CHECKIN_OTHER_VENUE_EXAMPLE)
 @blp.doc(security=BEARER)
 def post_checkin(body: dict):
-    """Admit a ticket at the door, once: a second scan, anywhere, is told when it was admitted."""
+    """Admit a ticket at the door, once: a second scan, anywhere, is told when it was admitted.
+
+    `code` is what the QR code holds (the ticket code or the ticket's link), or the short
+    code printed under it, in any case, with or without hyphens or spaces (`k7qm-3xpf-0`).
+    A short code whose check character does not match (a character missing, extra or
+    mistyped) is refused with 422 `mistyped_code` before any ticket is looked up.
+    """
     answer = check_in(db.session, g.api_venue, body["code"], staff=None, now=utcnow())
     if answer.outcome == OK:
         return {"status": "ok", "checked_in_at": answer.checked_in_at,
@@ -95,7 +103,8 @@ def post_checkin(body: dict):
 
 
 def _ticket(answer: CheckinAnswer) -> dict:
-    return {"code": answer.code, "performance_id": answer.performance_id,
+    return {"code": answer.code, "short_code": answer.short_code,
+            "performance_id": answer.performance_id,
             "show_title": answer.show_title, "starts_at": answer.starts_at,
             "category": answer.category, "buyer_name": answer.buyer_name,
             "seat_number": answer.seat_number, "seats": answer.seats}
@@ -109,6 +118,7 @@ def _message(answer: CheckinAnswer) -> str:
         return f"This ticket was already scanned at {at} (Paris time) by {who}."
     return {
         UNKNOWN: "No ticket has this code.",
+        MISTYPED: "This short code is incomplete or mistyped: check its characters.",
         OTHER_VENUE: "This ticket is for another venue.",
         CANCELLED: "This ticket was cancelled (order refunded or performance cancelled).",
         WRONG_TIME: "This ticket is for a performance at another time: "

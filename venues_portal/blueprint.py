@@ -8,6 +8,7 @@ from flask import Blueprint
 from flask_babel import format_date
 
 from venues_portal.labels import (
+    checkin_outcome_label,
     order_status_label,
     release_status_label,
     role_label,
@@ -18,6 +19,7 @@ bp = Blueprint("venues_portal", __name__, url_prefix="/portal")
 bp.add_app_template_filter(role_label, "role_label")
 bp.add_app_template_filter(release_status_label, "release_status")
 bp.add_app_template_filter(order_status_label, "order_status")
+bp.add_app_template_filter(checkin_outcome_label, "checkin_outcome")
 
 
 @bp.app_template_filter("portal_day")

@@ -25,3 +25,12 @@ def order_status_label(status: str) -> str:
 def curve_label(curve: str) -> str:
     return {"linear": gettext("Gradual (continuous drop)"),
             "steps": gettext("In steps")}.get(curve, curve)
+
+
+def checkin_outcome_label(outcome: str) -> str:
+    """A scan's result in the door's list of last scans."""
+    return {"ok": gettext("Admitted"), "already_checked_in": gettext("Already scanned"),
+            "unknown_ticket": gettext("Unknown ticket"),
+            "other_venue": gettext("Another venue’s ticket"),
+            "cancelled": gettext("Cancelled"), "wrong_time": gettext("Not for now"),
+            "mistyped_code": gettext("Mistyped code")}.get(outcome, outcome)

@@ -299,11 +299,16 @@ class CheckinInputSchema(ma.Schema):
     code = ma.fields.String(required=True, validate=[
         ma.validate.Length(min=1, max=500), Regexp(ONE_LINE_PATTERN), one_line],
                             metadata={"description": "The ticket code (or the ticket link) "
-                                                     "read from the QR code"})
+                                                     "read from the QR code, or the short "
+                                                     "code typed from under it (any case, "
+                                                     "hyphens and spaces ignored)"})
 
 
 class CheckinTicketSchema(ma.Schema):
     code = ma.fields.String(required=True)
+    short_code = ma.fields.String(metadata={
+        "description": "The short code printed under the QR code, without its hyphens "
+                       "(shown as `K7QM-3XPF-0`)"})
     performance_id = ma.fields.Integer(required=True)
     show_title = ma.fields.String(required=True)
     starts_at = ma.fields.AwareDateTime(required=True)
@@ -320,7 +325,8 @@ class CheckinSchema(ma.Schema):
 
 
 _TICKET_EXAMPLE = {
-    "code": "q8QzF3n2bS0wQy1mW7dJvA", "performance_id": 412, "show_title": "Le Misanthrope",
+    "code": "q8QzF3n2bS0wQy1mW7dJvA", "short_code": "K7QM3XPF0", "performance_id": 412,
+    "show_title": "Le Misanthrope",
     "starts_at": "2026-11-20T19:30:00+00:00", "category": "Placement libre",
     "buyer_name": "Camille Martin", "seat_number": 1, "seats": 2,
 }

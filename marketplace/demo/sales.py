@@ -16,6 +16,7 @@ from marketplace.demo.plan import ReleaseSpec
 from marketplace.domain.accounts.models import hash_token
 from marketplace.domain.inventory.models import new_public_id
 from marketplace.domain.orders.models import new_ticket_code
+from marketplace.domain.orders.short_codes import new_short_code
 from marketplace.domain.pricing import PriceSchedule, discount_percent_at, next_drop, price_at
 
 HOLD_TTL = timedelta(seconds=600)
@@ -46,6 +47,13 @@ class SalesRows:
     payments: list[dict] = field(default_factory=list)
     payment_events: list[dict] = field(default_factory=list)
     order_disciplines: dict[str, str] = field(default_factory=dict)  # order id → discipline
+    short_codes: set[str] = field(default_factory=set)  # drawn so far: a large seed draws many
+
+    def new_short_code(self) -> str:
+        while (code := new_short_code()) in self.short_codes:
+            pass
+        self.short_codes.add(code)
+        return code
 
 
 def consent_text(venue_name: str) -> str:
@@ -164,7 +172,8 @@ def _paid_order(rows: SalesRows, rng: random.Random, ctx: SaleContext, schedule:
             checked_in_at = ctx.starts_at - timedelta(minutes=rng.randint(3, 50),
                                                       seconds=rng.randint(0, 59))
         rows.tickets.append({
-            "order_id": order_id, "code": new_ticket_code(), "checked_in_at": checked_in_at,
+            "order_id": order_id, "code": new_ticket_code(), "short_code": rows.new_short_code(),
+            "checked_in_at": checked_in_at,
             "checked_in_by_id": ctx.door_staff_id if checked_in_at else None,
         })
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask import Flask, render_template
 from flask_babel import format_currency, format_datetime, get_locale
 
+from marketplace.domain.orders.short_codes import format_short_code
 from marketplace.domain.timeutil import to_paris
 from marketplace.extensions import htmx
 from marketplace.web.vocabulary import discipline_label
@@ -40,6 +41,7 @@ def render_page_or_fragment(page: str, fragment: str, **context) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["euros"] = euros
     app.jinja_env.filters["paris_time"] = paris_time
+    app.jinja_env.filters["short_code"] = format_short_code  # K7QM-3XPF-0, as printed
     app.jinja_env.filters["discipline_label"] = discipline_label  # every area, one name
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
 

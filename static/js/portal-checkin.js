@@ -23,12 +23,45 @@
   var toggle = document.getElementById("scanner-toggle");
   var panel = document.getElementById("scanner");
   var statusLine = document.getElementById("scanner-status");
+  var errorLine = document.getElementById("scanner-error");
   var scanner = null;
   var scanning = false;
   var last = { code: "", at: 0 };
 
-  if (!toggle || !panel || !window.Html5Qrcode || !navigator.mediaDevices) return;
+  if (!toggle || !panel || !errorLine) return;
   toggle.hidden = false;
+
+  // Why the camera cannot help, in the page's language (the sentences are in the page):
+  // the browser's own error ("Error getting userMedia, error = NotFoundError…") means
+  // nothing to someone at the door with a queue in front of them.
+  function cameraProblem(error) {
+    if (!window.isSecureContext) return "insecure";
+    if (!window.Html5Qrcode || !navigator.mediaDevices ||
+        !navigator.mediaDevices.getUserMedia) return "unsupported";
+    // html5-qrcode rejects with a string naming the DOMException; getUserMedia with the
+    // DOMException itself.
+    var text = error && error.name ? error.name + " " + String(error.message || "")
+      : String(error || "");
+    // The DOMException's name first: its message varies by browser and may mislead.
+    var named = /(NotFound|DevicesNotFound|Overconstrained|ConstraintNotSatisfied|NotAllowed|PermissionDenied|Security|NotReadable|TrackStart|Abort|NotSupported)Error/.exec(text);
+    var name = named ? named[1] : "";
+    if (/^(NotFound|DevicesNotFound|Overconstrained|ConstraintNotSatisfied)$/.test(name)) return "notFound";
+    if (/^(NotAllowed|PermissionDenied|Security)$/.test(name)) return "notAllowed";
+    if (/^(NotReadable|TrackStart|Abort)$/.test(name)) return "busy";
+    if (name === "NotSupported" || /support navigator|not supported/i.test(text)) return "unsupported";
+    if (/no camera|not found/i.test(text)) return "notFound";
+    if (/permission/i.test(text)) return "notAllowed";
+    return "other";
+  }
+
+  function showProblem(kind) {
+    errorLine.textContent = errorLine.dataset[kind] || errorLine.dataset.other;
+    errorLine.hidden = false;
+    panel.hidden = true;
+    scanning = false;
+    toggle.textContent = toggle.dataset.start;
+    input.focus();  // the typed code takes over at once
+  }
 
   // Where the browser has no BarcodeDetector of its own (iPhones, Firefox, desktop Linux),
   // the polyfill gives it ZXing-C++'s, from our server: html5-qrcode's built-in zxing-js
@@ -65,6 +98,13 @@
   }
 
   function start() {
+    errorLine.hidden = true;
+    var problem = !window.isSecureContext || !window.Html5Qrcode || !navigator.mediaDevices ||
+      !navigator.mediaDevices.getUserMedia;
+    if (problem) {
+      showProblem(cameraProblem(null));
+      return;
+    }
     panel.hidden = false;
     var ready = scanner ? Promise.resolve(null) : decoderReady();
     ready.then(function (withDetector) {
@@ -85,10 +125,10 @@
         toggle.textContent = toggle.dataset.stop;
       })
       .catch(function (error) {
-        // No camera, or permission refused: say so and leave the typed code to do the job.
-        statusLine.textContent = String(error);
-        scanning = false;
-        toggle.textContent = toggle.dataset.start;
+        // No camera, permission refused, camera busy…: say so in words, and leave the
+        // typed code to do the job.
+        statusLine.textContent = "";
+        showProblem(cameraProblem(error));
       });
   }
 

@@ -9,7 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from marketplace.domain.orders.models import Ticket
 from marketplace.domain.timeutil import utcnow
 from tests.factories import PerformanceFactory, ReleaseFactory, ShowFactory, VenueFactory
 
@@ -77,8 +79,13 @@ def test_a_buyer_gets_readable_tickets_on_a_phone(db, live_server, phone):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.screenshot(path=str(SHOTS / "tickets.png"), full_page=True)
 
-    codes = [tickets.nth(i).locator(".ticket__code").inner_text().split(":")[-1].strip()
-             for i in range(2)]
+    codes = [tickets.nth(i).get_attribute("data-ticket-code") for i in range(2)]
+    # Under each QR code, the short code of the same ticket, to type when it will not scan.
+    short_codes = dict(db.session.execute(select(Ticket.code, Ticket.short_code)).all())
+    for i, code in enumerate(codes):
+        short = short_codes[code]
+        assert f"{short[:4]}-{short[4:8]}-{short[8]}" in tickets.nth(i).locator(
+            ".ticket__code").inner_text()
     for i, code in enumerate(codes):
         qr = tickets.nth(i).locator(".ticket__qr")
         box = qr.bounding_box()

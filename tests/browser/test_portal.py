@@ -44,7 +44,8 @@ def log_in(page, base: str, email: str) -> None:
     page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe").fill(STAFF_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(re.compile(r".*/portal/venues/[\w-]+/$"))
+    # A manager lands on the week's sales, the box office at the door.
+    page.wait_for_url(re.compile(r".*/portal/venues/[\w-]+/(checkin)?$"))
 
 
 def floor_price(page) -> str:
@@ -166,11 +167,126 @@ def test_the_box_office_checks_a_ticket_in_on_a_phone(app, db, live_server, phon
     assert "Déjà scanné".upper() in text.upper() and "Nadia Haddad" in text
     phone.screenshot(path=str(SHOTS / "portal-door-already.png"), full_page=True)
 
-    code_field.fill("pas-un-billet")
+    code_field.fill("pas-un-billet")  # looks like a short code, but does not check
+    code_field.press("Enter")
+    phone.wait_for_selector("#checkin-answer .answer[data-outcome='mistyped_code']")
+    assert "Code incomplet ou mal saisi" in phone.locator("#checkin-answer .answer").inner_text()
+    code_field.fill(UNSOLD_SHORT_CODE)
     code_field.press("Enter")
     phone.wait_for_selector("#checkin-answer .answer[data-outcome='unknown_ticket']")
     assert "Billet inconnu" in phone.locator("#checkin-answer .answer").inner_text()
     assert phone.locator(".site-header").count() == 1  # answers swapped in, not pages
+
+
+# A well-formed short code (its check symbol matches) that no ticket carries.
+UNSOLD_SHORT_CODE = "K7QM-3XPF-0"
+
+
+def short(code: str) -> str:
+    return f"{code[:4]}-{code[4:8]}-{code[8]}"
+
+
+def test_a_short_code_typed_in_lower_case_checks_in_and_counts(app, db, live_server, phone):
+    """The QR code will not scan: the box office types the short code printed under it,
+    in lower case with its hyphens, and the door counts the spectator in."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    venue = VenueFactory(name="La Criée")
+    MembershipFactory(venue=venue, role="box_office",
+                      user=StaffFactory(name="Nadia Haddad", email="nadia@la-criee.example"))
+    now = utcnow()
+    performance = PerformanceFactory(show__venue=venue, show__title="Le Misanthrope",
+                                     starts_at=now + timedelta(hours=1))
+    release = ReleaseFactory(performance=performance, sales_open_at=now - timedelta(days=1),
+                             max_discount_at=now)
+    db.session.commit()
+    lea = bought(app, release, 2, now - timedelta(minutes=30), name="Léa Martin")
+    hugo = bought(app, release, 1, now - timedelta(minutes=20), name="Hugo Bernard")
+
+    log_in(phone, live_server, "nadia@la-criee.example")
+    phone.wait_for_url(re.compile(r".*/checkin$"))  # the box office lands at the door
+    assert "Le Misanthrope" in phone.locator(".door-performance").inner_text()
+    assert "0 / 3" in phone.locator("#door-count").inner_text()
+
+    code_field = phone.get_by_label("Code du billet")
+    code_field.fill(short(lea.tickets[0].short_code).lower())
+    code_field.press("Enter")
+    phone.wait_for_selector("#checkin-answer .answer[data-outcome='ok']")
+    assert "Léa Martin" in phone.locator("#checkin-answer").inner_text()
+    phone.wait_for_function("document.getElementById('door-count').innerText.includes('1 / 3')")
+    assert "Léa Martin" in phone.locator("#door-recent").inner_text()
+
+    typed = short(hugo.tickets[0].short_code).lower()
+    code_field.fill(typed[:-1] + ("2" if typed[-1] != "2" else "3"))  # the check is wrong
+    code_field.press("Enter")
+    phone.wait_for_selector("#checkin-answer .answer[data-outcome='mistyped_code']")
+    assert "vérifiez les caractères" in phone.locator("#checkin-answer").inner_text()
+
+    # Hugo's phone is flat: find him in the list and let him in from there.
+    phone.get_by_label("Nom de l’acheteur").fill("bernard")
+    phone.get_by_role("button", name="Rechercher").click()
+    phone.wait_for_url(re.compile(r".*q=bernard"))
+    phone.locator("#door-list").get_by_role("button", name="Faire entrer").click()
+    phone.wait_for_selector("#checkin-answer .answer[data-outcome='ok']")
+    phone.wait_for_function("document.getElementById('door-count').innerText.includes('2 / 3')")
+    assert "Entré à" in phone.locator("#door-list").inner_text()
+    recent = phone.locator("#door-recent li")
+    assert recent.count() == 3 and "Hugo Bernard" in recent.first.inner_text()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.screenshot(path=str(SHOTS / "portal-door-after-scans.png"), full_page=True)
+
+
+# getUserMedia failing as each kind of phone fails it (html5-qrcode passes the DOMException's
+# name on inside an English sentence, which is what the door used to show).
+FAILING_CAMERA = """(name) => {
+  navigator.mediaDevices.getUserMedia = () =>
+    Promise.reject(new DOMException('Could not start video source', name));
+}"""
+
+
+@pytest.mark.parametrize(("failure", "sentence"), [
+    ("NotFoundError", "Aucune caméra n’a été trouvée sur cet appareil."),
+    ("NotAllowedError", "La caméra n’est pas autorisée pour ce site."),
+    ("NotReadableError", "La caméra est déjà utilisée par une autre application."),
+])
+def test_a_camera_that_cannot_start_is_explained_in_french_and_the_field_takes_over(
+        app, db, live_server, phone, failure, sentence):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    venue = VenueFactory(name="La Criée")
+    MembershipFactory(venue=venue, role="box_office",
+                      user=StaffFactory(name="Nadia Haddad", email="nadia@la-criee.example"))
+    PerformanceFactory(show__venue=venue, show__title="Le Misanthrope",
+                       starts_at=utcnow() + timedelta(hours=1))
+    db.session.commit()
+    phone.add_init_script(f"({FAILING_CAMERA})({failure!r})")
+    log_in(phone, live_server, "nadia@la-criee.example")
+    phone.wait_for_url(re.compile(r".*/checkin$"))
+    phone.get_by_role("button", name="Scanner avec la caméra").click()
+    error = phone.locator("#scanner-error")
+    error.wait_for(state="visible")
+    assert sentence in error.inner_text()
+    assert "saisissez le code imprimé sous le qr code" in error.inner_text().lower()
+    text = phone.locator("body").inner_text()
+    assert "userMedia" not in text and failure not in text and "Error" not in text
+    assert phone.evaluate("document.activeElement.id") == "checkin-code"
+    assert phone.locator("#scanner").is_hidden()
+    assert phone.get_by_role("button", name="Scanner avec la caméra").is_visible()
+    if failure == "NotFoundError":
+        phone.screenshot(path=str(SHOTS / "portal-door-no-camera.png"), full_page=True)
+
+
+def test_without_a_secure_address_the_camera_is_not_even_tried(app, db, live_server, phone):
+    venue = VenueFactory(name="La Criée")
+    MembershipFactory(venue=venue, role="box_office",
+                      user=StaffFactory(name="Nadia Haddad", email="nadia@la-criee.example"))
+    db.session.commit()
+    phone.add_init_script("Object.defineProperty(window, 'isSecureContext', {value: false})")
+    log_in(phone, live_server, "nadia@la-criee.example")
+    phone.wait_for_url(re.compile(r".*/checkin$"))
+    phone.get_by_role("button", name="Scanner avec la caméra").click()
+    error = phone.locator("#scanner-error")
+    error.wait_for(state="visible")
+    assert "adresse sécurisée (https)" in error.inner_text()
+    assert phone.evaluate("document.activeElement.id") == "checkin-code"
 
 
 # The camera ------------------------------------------------------------------------------

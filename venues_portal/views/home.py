@@ -8,6 +8,7 @@ from flask import current_app, redirect, render_template, url_for
 from flask_login import current_user
 
 from marketplace.blueprints.staff_accounts.access import staff_page
+from marketplace.domain.accounts.models import Membership
 from marketplace.domain.orders.sales import performance_sales
 from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db
@@ -20,13 +21,23 @@ DASHBOARD_DAYS = 7
 @bp.get("/")
 @staff_page
 def home():
-    """Straight to one's venue; a choice when one works for several (or none)."""
+    """Straight to one's venue (the box office to its door: tonight's check-in); a choice
+    when one works for several (or none)."""
     memberships = sorted(current_user.memberships, key=lambda m: m.venue.name)
     if not memberships and current_user.agency_role:  # the agency's staff work on /agency/
         return redirect(url_for("agency.dashboard"))
     if len(memberships) == 1:
-        return redirect(url_for(".dashboard", venue_slug=memberships[0].venue.slug))
-    return render_template("portal/choose_venue.html", memberships=memberships)
+        return redirect(venue_home(memberships[0]))
+    return render_template("portal/choose_venue.html", memberships=memberships,
+                           venue_home=venue_home)
+
+
+def venue_home(membership: Membership) -> str:
+    """Where a person lands at a venue: the box office at the door of the performance on now
+    or next (the check-in page picks it), everyone else on the week's sales."""
+    if membership.role == "box_office":
+        return url_for(".checkin", venue_slug=membership.venue.slug)
+    return url_for(".dashboard", venue_slug=membership.venue.slug)
 
 
 @bp.get("/venues/<venue_slug>/")

@@ -86,6 +86,10 @@ class DemoPaymentQuerySchema(ma.Schema):
 
 class TicketSchema(ma.Schema):
     code = ma.fields.String(required=True, metadata={"description": "What the QR code says"})
+    short_code = ma.fields.String(required=True, metadata={
+        "description": "What a person types at the door when the QR code will not scan: "
+                       "Crockford base32 with a check character, shown as `K7QM-3XPF-0`; "
+                       "accepted by `POST /venue/checkins` in any case, hyphens optional"})
     qr_url = ma.fields.String(required=True, metadata={"description": "The QR code as SVG"})
     checked_in = ma.fields.Boolean(required=True)
 

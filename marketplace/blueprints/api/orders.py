@@ -41,7 +41,7 @@ def order_body(order: Order, links: OrderLinks) -> dict:
         },
         "paid_at": order.paid_at, "refunded_at": order.refunded_at,
         "refund_reason": refund_reason(order),
-        "tickets": [{"code": t.code, "qr_url": links.qr_url(t.code),
+        "tickets": [{"code": t.code, "short_code": t.short_code, "qr_url": links.qr_url(t.code),
                      "checked_in": t.checked_in_at is not None}
                     for t in order.tickets] if paid else [],
         "calendar_url": links.calendar_url(order.id),

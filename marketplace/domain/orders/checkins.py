@@ -20,10 +20,16 @@ from marketplace.domain.catalog.models import Performance, Show, Venue
 from marketplace.domain.db import transaction
 from marketplace.domain.inventory.models import Release
 from marketplace.domain.orders.models import Order, Ticket
+from marketplace.domain.orders.short_codes import (
+    format_short_code,
+    looks_like_short_code,
+    read_short_code,
+)
 
-OK, ALREADY, UNKNOWN, OTHER_VENUE, CANCELLED, WRONG_TIME = (
-    "ok", "already_checked_in", "unknown_ticket", "other_venue", "cancelled", "wrong_time")
-OUTCOMES = (OK, ALREADY, UNKNOWN, OTHER_VENUE, CANCELLED, WRONG_TIME)
+OK, ALREADY, UNKNOWN, OTHER_VENUE, CANCELLED, WRONG_TIME, MISTYPED = (
+    "ok", "already_checked_in", "unknown_ticket", "other_venue", "cancelled", "wrong_time",
+    "mistyped_code")
+OUTCOMES = (OK, ALREADY, UNKNOWN, OTHER_VENUE, CANCELLED, WRONG_TIME, MISTYPED)
 # A ticket opens the door from the morning of its performance until well after the end.
 ADMISSION_OPENS_BEFORE = timedelta(hours=12)
 ADMISSION_CLOSES_AFTER = timedelta(hours=6)
@@ -45,6 +51,8 @@ class CheckinAnswer:
     seats: int | None = None
     checked_in_at: datetime | None = None
     checked_in_by: str | None = None  # a staff name; None when the venue's system scanned
+    short_code: str | None = None  # canonical (orders.short_codes); only for the venue's own
+    ticket_id: int | None = None  # only for the venue's own tickets
 
     @property
     def admitted(self) -> bool:
@@ -66,12 +74,21 @@ def ticket_code_from_scan(scanned: object) -> str:
 
 def check_in(session: Session, venue: Venue, scanned: object, *, staff: User | None,
              now: datetime) -> CheckinAnswer:
-    """Admit the ticket `scanned` at the venue's door, or say why not (never raises)."""
+    """Admit the ticket `scanned` (QR code, ticket link or short code) at the venue's door,
+    or say why not (never raises)."""
     code = ticket_code_from_scan(scanned)
     shown = code or (scanned.strip()[:40] if isinstance(scanned, str) else "")
-    ticket = _read_ticket(session, code) if code else None
+    if looks_like_short_code(scanned):  # typed by a person: never a 22-character code
+        short_code = read_short_code(scanned)
+        if short_code is None:
+            return CheckinAnswer(MISTYPED, shown)
+        ticket = _read_ticket(session, Ticket.short_code == short_code)
+        shown = format_short_code(short_code)
+    else:
+        ticket = _read_ticket(session, Ticket.code == code) if code else None
     if ticket is None:
         return CheckinAnswer(UNKNOWN, shown)
+    code = ticket.code
     if ticket.venue_id != venue.id:
         return CheckinAnswer(OTHER_VENUE, code)
     details = _details(session, ticket)
@@ -99,9 +116,9 @@ def check_in(session: Session, venue: Venue, scanned: object, *, staff: User | N
     return CheckinAnswer(ALREADY, checked_in_at=checked_in_at, checked_in_by=by, **details)
 
 
-def _read_ticket(session: Session, code: str):
+def _read_ticket(session: Session, which):
     row = session.execute(
-        select(Ticket.id, Ticket.code, Ticket.order_id, Ticket.checked_in_at,
+        select(Ticket.id, Ticket.code, Ticket.short_code, Ticket.order_id, Ticket.checked_in_at,
                Order.venue_id, Order.status.label("order_status"), Order.buyer_name,
                Order.quantity, Release.category, Performance.id.label("performance_id"),
                Performance.starts_at, Performance.status.label("performance_status"),
@@ -110,7 +127,7 @@ def _read_ticket(session: Session, code: str):
         .join(Release, Release.id == Order.release_id)
         .join(Performance, Performance.id == Release.performance_id)
         .join(Show, Show.id == Performance.show_id)
-        .where(Ticket.code == code)
+        .where(which)
     ).one_or_none()
     return row
 
@@ -119,7 +136,8 @@ def _details(session: Session, ticket) -> dict:
     seat_number = session.scalar(select(func.count()).select_from(Ticket).where(
         Ticket.order_id == ticket.order_id, Ticket.id <= ticket.id))
     return {
-        "code": ticket.code, "performance_id": ticket.performance_id,
+        "code": ticket.code, "short_code": ticket.short_code, "ticket_id": ticket.id,
+        "performance_id": ticket.performance_id,
         "show_title": ticket.title, "starts_at": ticket.starts_at,
         "category": ticket.category, "buyer_name": ticket.buyer_name,
         "seat_number": seat_number, "seats": ticket.quantity,

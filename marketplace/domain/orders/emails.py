@@ -14,6 +14,7 @@ from marketplace.domain.mail.mailer import queue_email
 from marketplace.domain.mail.rendering import gettext_for, paris_datetime, render_email
 from marketplace.domain.orders.access import OrderLinks
 from marketplace.domain.orders.models import Order
+from marketplace.domain.orders.short_codes import format_short_code
 
 # Why an order was refunded; the e-mail and the order page explain each in words.
 PERFORMANCE_CANCELLED = "performance_cancelled"
@@ -46,6 +47,7 @@ def queue_confirmation(session: Session, order: Order, links: OrderLinks, now: d
         order_url=links.order_url(order.id), calendar_url=links.calendar_url(order.id),
         privacy_url=f"{links.base_url}/mes-donnees",
         qr_urls={t.code: links.qr_url(t.code, "png") for t in order.tickets},
+        short_codes={t.code: format_short_code(t.short_code) for t in order.tickets},
         site_url=links.base_url,
     )
     return queue_email(session, dedup_key=f"order:{order.id}:confirmation", to=order.buyer_email,

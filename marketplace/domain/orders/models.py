@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.domain.db import Base, UTCDateTime
 from marketplace.domain.inventory.models import new_public_id
+from marketplace.domain.orders.short_codes import new_short_code
 from marketplace.domain.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -101,6 +102,8 @@ class Ticket(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(32), unique=True, default=new_ticket_code)
+    # What a person types at the door (orders.short_codes); issued by fresh_short_codes.
+    short_code: Mapped[str] = mapped_column(String(12), unique=True, default=new_short_code)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

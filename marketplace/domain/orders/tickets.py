@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.domain.errors import NotFound
 from marketplace.domain.orders.models import Order, Ticket
+from marketplace.domain.orders.short_codes import new_short_code
 
 # Ticket codes are 22 URL-safe characters (new_ticket_code); anything else is not one.
 TICKET_CODE_MAX_LENGTH = 32
@@ -26,6 +27,21 @@ def paid_ticket(session: Session, code: object) -> Ticket:
     if ticket is None:
         raise NotFound("There is no such ticket.", code="unknown_ticket")
     return ticket
+
+
+def fresh_short_codes(session: Session, count: int) -> list[str]:
+    """`count` new short codes, distinct and used by no ticket yet (drawn again on collision).
+
+    The unique index on tickets.short_code stays the last word should two confirmations draw
+    the same code at the same instant (about one chance in 10^12).
+    """
+    codes: set[str] = set()
+    while len(codes) < count:
+        drawn = {new_short_code() for _ in range(count - len(codes))} - codes
+        taken = set(session.scalars(select(Ticket.short_code)
+                                    .where(Ticket.short_code.in_(drawn))))
+        codes |= drawn - taken
+    return sorted(codes)
 
 
 def _qr(code: str) -> segno.QRCode:

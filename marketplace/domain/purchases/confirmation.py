@@ -42,6 +42,7 @@ from marketplace.domain.orders.emails import (
 )
 from marketplace.domain.orders.models import Order, Payment, PaymentEvent, Ticket, new_ticket_code
 from marketplace.domain.orders.payments import FAILED, SUCCEEDED, PaymentGateway, PaymentNotice
+from marketplace.domain.orders.tickets import fresh_short_codes
 from marketplace.domain.purchases.refunds import refund_claimed_order
 
 log = logging.getLogger(__name__)
@@ -82,8 +83,8 @@ def on_order_paid(session: Session, order: Order, now: datetime, links: OrderLin
 
     New consequences of a sale (the venue's contact base, its webhook) hook in here.
     """
-    session.add_all(Ticket(order_id=order.id, code=new_ticket_code())
-                    for _ in range(order.quantity))
+    session.add_all(Ticket(order_id=order.id, code=new_ticket_code(), short_code=short_code)
+                    for short_code in fresh_short_codes(session, order.quantity))
     session.flush()
     session.refresh(order, ["tickets"])
     record_paid_order(session, order, now)  # the venue's contact base, and its webhook

@@ -22,6 +22,7 @@ from marketplace.blueprints.storefront.display import (
     distance_words,
     drop_words,
     duration_words,
+    near_words,
     reason_labels,
     sort_labels,
     when_labels,
@@ -183,5 +184,6 @@ bp.add_app_template_filter(curtain_words)
 bp.add_app_template_filter(drop_words)
 bp.add_app_template_filter(distance_words)
 bp.add_app_template_filter(duration_words)
+bp.add_app_template_filter(near_words)
 
 

@@ -115,6 +115,7 @@ ACCESS: dict[str, tuple] = {
     "staff.reset_password POST": (404, 404, 404, 404, 404, 404),
     "static": (200, 200, 200, 200, 200, 200),
     "storefront.hold_seats": (303, 303, 303, 303, 303, 409),  # idem
+    "storefront.how_it_works": (200, 200, 200, 200, 200, 200),
     "storefront.index": (200, 200, 200, 200, 200, 200),
     "storefront.show_offer": (200, 200, 200, 200, 200, 200),
     "venue_api.get_contacts": (401, 401, 401, 200, 200, 401),

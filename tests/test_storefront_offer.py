@@ -76,8 +76,10 @@ def test_the_price_clock_is_inline_svg_with_today_marked(client, release):
     # 20:30 curtain, sales close then; the axis runs from now (17:00) to 20:30.
     assert ">17:00<" in svg and ">20:30<" in svg
     assert "<script" not in html[html.index("<main"):]  # no script needed for any of it
-    # The schedule as a table too, for screen readers and for the curious.
-    assert re.search(r"<caption[^>]*>Les prochaines baisses</caption>", html)
+    # The schedule as a table too, for screen readers and for the curious: in view, not folded.
+    assert re.search(r'<h3 id="schedule-title"[^>]*>Les prochaines baisses</h3>', html)
+    assert "<details" not in html[html.index('id="clock-title"'):html.index('id="schedule-title"')]
+    assert '<details class="schedule"' not in html
     assert len(re.findall(r"<tr><td><time", html)) == 12
 
 

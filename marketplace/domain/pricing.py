@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 
 CURVES = ("linear", "steps")
+# Prices are rounded (half up) to a multiple of this many cents.
+PRICE_STEP_CENTS = 10
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
 _HALF = Fraction(1, 2)
@@ -53,7 +55,7 @@ def _round_half_up(x: Fraction) -> int:
 def _price_for(s: PriceSchedule, discount: Fraction) -> int:
     """Return face × (1 − discount/100) rounded half up to the nearest 10 cents."""
     exact = s.face_price_cents * (100 - discount) / 100
-    return _round_half_up(exact / 10) * 10
+    return _round_half_up(exact / PRICE_STEP_CENTS) * PRICE_STEP_CENTS
 
 
 def _step_micros(s: PriceSchedule) -> int:

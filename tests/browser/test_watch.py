@@ -84,7 +84,8 @@ def test_the_watch_is_for_the_filters_on_screen_after_changing_them(app, db, liv
     phone.get_by_role("link", name="Danse", exact=True).click()
     phone.locator("#offers a.chip[aria-current='true']", has_text="Danse").wait_for()
     assert "/?discipline=dance" in phone.url  # the list came through htmx, no reload
-    phone.get_by_text("Me prévenir", exact=True).first.click()
+    if phone.locator("#watch-form").get_attribute("open") is None:  # open under an empty list
+        phone.get_by_text("Me prévenir", exact=True).first.click()
     phone.get_by_label("Votre e-mail").fill("nadia@example.org")
     phone.get_by_role("button", name="Me prévenir").click()
     phone.get_by_role("heading", name="Consultez votre boîte mail").wait_for()

@@ -15,11 +15,16 @@ from marketplace.domain.pricing import PricePoint
 from marketplace.domain.timeutil import to_paris
 
 WIDTH, HEIGHT = 360, 200
-LEFT, RIGHT, TOP, BOTTOM = 52, 14, 16, 34
+LEFT, RIGHT, TOP, BOTTOM = 60, 14, 16, 34
 TICK_STEPS_HOURS = (1, 2, 3, 6, 12, 24, 48)
 MAX_TICKS = 4
-# A tick closer than this share of the width to either end would overlap its label.
-TICK_MARGIN = 0.16
+# Axis labels are 12 units high (kiosque.css). Their width is not known here, so it is
+# bounded: no glyph of a time label ("mar. 20:30", "Tue 20:30") is wider than this share
+# of the font size in the sans-serif fonts phones use (DejaVu's digits: 0.64).
+LABEL_FONT = 12
+CHAR_WIDTH = 0.7 * LABEL_FONT
+# Room left between two labels, in viewBox units.
+LABEL_GAP = 8
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,10 @@ class PriceClock:
     right: int = WIDTH - RIGHT
     top: int = TOP
     bottom: int = HEIGHT - BOTTOM
+
+    @property
+    def x_anchors(self) -> list[str]:
+        return anchors(self.x_ticks)
 
 
 def price_clock(*, now: datetime, end: datetime, face_price_cents: int, price_cents: int,
@@ -89,21 +98,66 @@ def price_clock(*, now: datetime, end: datetime, face_price_cents: int, price_ce
     )
 
 
+def label_width(label: str) -> float:
+    """An upper bound of a label's width in viewBox units (see CHAR_WIDTH)."""
+    return len(label) * CHAR_WIDTH
+
+
+def _span(tick: Tick, anchor: str) -> tuple[float, float]:
+    """Where a label drawn at `tick` with `anchor` (start, middle, end) lies on the x axis."""
+    width = label_width(tick.label)
+    left = {"start": tick.at, "middle": tick.at - width / 2, "end": tick.at - width}[anchor]
+    return left, left + width
+
+
+def _apart(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return a[1] + LABEL_GAP <= b[0] or b[1] + LABEL_GAP <= a[0]
+
+
 def _time_ticks(now: datetime, end: datetime, x: Callable[[datetime], float],
                 clock: Callable[[datetime], str]) -> list[Tick]:
-    """The two ends, and whole hours in between at a step that leaves room for labels."""
-    ticks = [Tick(x(now), clock(now))]
+    """The two ends, and whole hours in between at the smallest regular step whose labels
+    all stand apart (a middle tick that would touch an end's label is left out).
+
+    The labels never overlap whatever the screen's width: the SVG scales as a whole.
+    """
+    first, last = Tick(x(now), clock(now)), Tick(x(end), clock(end))
+    ends = [_span(first, "start"), _span(last, "end")]
     hours = (end - now).total_seconds() / 3600
-    step = next((s for s in TICK_STEPS_HOURS if hours / s <= MAX_TICKS), None)
-    if step:
-        at = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-        while at < end:
-            share = (at - now).total_seconds() / 3600 / hours
-            if TICK_MARGIN < share < 1 - TICK_MARGIN and to_paris(at).hour % step == 0:
-                ticks.append(Tick(x(at), clock(at)))
-            at += timedelta(hours=1)
-    ticks.append(Tick(x(end), clock(end)))
+    for step in TICK_STEPS_HOURS:
+        if hours / step > MAX_TICKS + 1:
+            continue  # too many whole hours to look at
+        middle = [tick for tick in _whole_hours(now, end, step, x, clock)
+                  if all(_apart(_span(tick, "middle"), e) for e in ends)]
+        spans = [_span(tick, "middle") for tick in middle]
+        if len(middle) <= MAX_TICKS and all(
+                _apart(a, b) for a, b in zip(spans, spans[1:], strict=False)):
+            return [first, *middle, last]
+    return [first, last]
+
+
+def _whole_hours(now: datetime, end: datetime, step: int, x: Callable[[datetime], float],
+                 clock: Callable[[datetime], str]) -> list[Tick]:
+    """Ticks at the Paris hours that are multiples of `step`, strictly between now and end."""
+    ticks = []
+    at = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    while at < end:
+        if to_paris(at).hour % step == 0:
+            ticks.append(Tick(x(at), clock(at)))
+        at += timedelta(hours=1)
     return ticks
+
+
+def anchors(ticks: list[Tick]) -> list[str]:
+    """How each time label is anchored: the first starts at its tick, the last ends at it."""
+    return ["start" if i == 0 else "end" if i == len(ticks) - 1 else "middle"
+            for i in range(len(ticks))]
+
+
+def labels_apart(ticks: list[Tick]) -> bool:
+    """Whether no two time labels touch (what _time_ticks promises; the tests check it)."""
+    spans = [_span(tick, anchor) for tick, anchor in zip(ticks, anchors(ticks), strict=True)]
+    return all(_apart(a, b) for i, a in enumerate(spans) for b in spans[i + 1:])
 
 
 def _price_ticks(face: int, floor: int, y: Callable[[int], float],

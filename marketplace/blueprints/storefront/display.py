@@ -4,10 +4,27 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import format_date, format_decimal, format_time, gettext
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
+from markupsafe import Markup
 
 from marketplace.domain.offers.queries import NIGHT_ENDS_AT
 from marketplace.domain.timeutil import to_paris
+from marketplace.domain.vocabulary.places import elide_de
+
+# Times are told on a 24-hour clock in every language (« 20:30 », "20:30", never "8:30 PM"):
+# the theatre's own posters and tickets say 20:30, and the two languages must agree.
+CLOCK = "HH:mm"
+
+
+def clock_time(at: datetime) -> str:
+    """An instant on the Paris 24-hour clock: "20:30"."""
+    return format_datetime(to_paris(at), CLOCK)
+
+
+def near_words(place: str) -> Markup:
+    """« Près d'<strong>Avignon</strong> »: the place in bold, French « de » elided by rule."""
+    phrase = gettext("Near %(place)s", place=Markup("<strong>%s</strong>") % place)
+    return Markup(elide_de(phrase) if str(get_locale()) == "fr" else phrase)
 
 
 def when_labels() -> dict[str, str]:
@@ -33,7 +50,7 @@ def curtain_words(starts_at: datetime, now: datetime) -> str:
     before, it is "late tonight" rather than "tomorrow".
     """
     local, local_now = to_paris(starts_at), to_paris(now)
-    clock = format_time(local, "short")
+    clock = clock_time(local)
     days_ahead = (local.date() - local_now.date()).days
     if days_ahead == 0:
         if local.hour >= EVENING_STARTS_AT_HOUR:
@@ -53,7 +70,7 @@ def drop_words(at: datetime, now: datetime, price: str) -> str:
         at.second or at.microsecond) else at
     if to_paris(at).date() == to_paris(now).date():
         return gettext("next drop at %(time)s → %(price)s",
-                       time=format_time(to_paris(at), "short"), price=price)
+                       time=clock_time(at), price=price)
     return gettext("next drop %(moment)s → %(price)s", moment=curtain_words(at, now), price=price)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import render_template
-from flask_babel import format_datetime, format_time, gettext, ngettext
+from flask_babel import format_datetime, gettext, ngettext
 
 from marketplace.blueprints.storefront.chart import PriceClock, price_clock
-from marketplace.blueprints.storefront.display import FEW_SEATS
+from marketplace.blueprints.storefront.display import CLOCK, FEW_SEATS
 from marketplace.blueprints.storefront.location import Location
 from marketplace.domain.catalog.geo import haversine_km
 from marketplace.domain.errors import Busy, Conflict, DomainError, NotFound, RateLimited
@@ -88,8 +88,8 @@ def _price_clock(offer: OfferDetail, now: datetime) -> PriceClock:
     def clock(at: datetime) -> str:
         local = to_paris(at)
         if local.date() == today:
-            return format_time(local, "short")
-        return format_datetime(local, "EEE HH:mm")
+            return format_datetime(local, CLOCK)
+        return format_datetime(local, f"EEE {CLOCK}")
 
     every_drop = drop_count(offer.price_schedule, now) <= CHART_POINTS
     return price_clock(now=now, end=offer.sales_close_at,

@@ -22,10 +22,12 @@ from marketplace.blueprints.storefront.display import (
     distance_words,
     drop_words,
     duration_words,
+    near_words,
     reason_labels,
     sort_labels,
     when_labels,
 )
+from marketplace.blueprints.storefront.explainer import figures
 from marketplace.blueprints.storefront.filters import MAX_PRICES_EUROS, RADII_KM, Filters
 from marketplace.blueprints.storefront.location import (
     Location,
@@ -71,6 +73,14 @@ def show_offer(offer_id: int):
     """One offer: the show, the venue, the price clock and the button that books seats."""
     return render_template("storefront/offer.html",
                            **offer_context(offer_id, read_location(request), utcnow()))
+
+
+@bp.get("/comment-ca-marche")
+def how_it_works():
+    """« Comment ça marche »: the price rule, the carousel's mix, relevance, the commission,
+    where data goes; every figure read from the code (explainer.py)."""
+    return render_template("storefront/how_it_works.html",
+                           figures=figures(current_app.config, CAROUSEL_SIZE))
 
 
 @bp.post("/offers/<int:offer_id>/hold")
@@ -183,5 +193,6 @@ bp.add_app_template_filter(curtain_words)
 bp.add_app_template_filter(drop_words)
 bp.add_app_template_filter(distance_words)
 bp.add_app_template_filter(duration_words)
+bp.add_app_template_filter(near_words)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -44,12 +44,26 @@ def create():
             message = _("Line breaks and other control characters are not allowed here.")
         return render_template("watches/new.html", error=message, form=request.form), 422
     # Capped or not, the same answer: nobody learns how often an address was asked for.
-    return redirect(url_for("watches.check_inbox", email=created.email), 303)
+    # The address never travels in a URL (logs, history, referrers): the next page names it
+    # masked, from the session.
+    session[SENT_TO] = masked_email(created.email)
+    return redirect(url_for("watches.check_inbox"), 303)
 
 
 @bp.get("/alertes/envoyee")
 def check_inbox():
-    return render_template("watches/check_inbox.html", email=request.args.get("email", ""))
+    return render_template("watches/check_inbox.html", email=session.get(SENT_TO))
+
+
+SENT_TO = "alert_sent_to"
+
+
+def masked_email(email: str) -> str:
+    """Enough of an address to recognise it, not to read it: "n•••a@example.org"."""
+    local, _, domain = email.partition("@")
+    if len(local) <= 2:
+        return f"{local[:1]}•••@{domain}"
+    return f"{local[0]}•••{local[-1]}@{domain}"
 
 
 @bp.get("/alertes/<token>/confirmer")

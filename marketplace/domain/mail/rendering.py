@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from marketplace.domain.catalog.disciplines import DISCIPLINE_NAMES
 from marketplace.domain.timeutil import to_paris
+from marketplace.domain.vocabulary.places import elide_de
 
 _ROOT = Path(__file__).resolve().parents[3]
 # Ours first: the first catalogue that knows a message wins.
@@ -86,6 +87,8 @@ def email_environment(locale: str) -> Environment:
     env.filters["map_url"] = map_url
     env.filters["discipline_label"] = lambda code: translations(locale).gettext(
         DISCIPLINE_NAMES.get(code, code))
+    # French elides « de » before a place (« d'Avignon »): a rule, since names are not known.
+    env.filters["elide"] = elide_de if locale == "fr" else (lambda phrase: phrase)
     env.globals["locale"] = locale
     return env
 

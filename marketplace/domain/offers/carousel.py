@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 
 from sqlalchemy import case, extract, func, literal
 from sqlalchemy.orm import Session
@@ -42,6 +43,8 @@ from marketplace.domain.pricing import discount_estimate
 
 REASONS = ("nearby", "soon", "deal", "random")
 PER_VENUE = 2
+# The share of random items: at least the first, at most the second (rounded inwards).
+RANDOM_SHARE_MIN, RANDOM_SHARE_MAX = Fraction(1, 4), Fraction(1, 2)
 MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 1, 30, 10
 # A draw rejected this many times in a row (its venue already full) switches to a shuffle.
 _MAX_REJECTIONS = 64
@@ -76,7 +79,7 @@ def random_count(items: int, rng: random.Random) -> int:
     """How many of `items` are random: between a quarter and a half (none below two items)."""
     if items < 2:
         return 0
-    return rng.randint(math.ceil(items / 4), items // 2)
+    return rng.randint(math.ceil(items * RANDOM_SHARE_MIN), math.floor(items * RANDOM_SHARE_MAX))
 
 
 def capacity_of(pool: Sequence[Slot]) -> int:

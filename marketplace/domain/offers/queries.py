@@ -24,6 +24,7 @@ from marketplace.domain.catalog.models import DISCIPLINES, Performance, Show, Ve
 from marketplace.domain.errors import NotFound
 from marketplace.domain.inventory.models import Hold, Release
 from marketplace.domain.inventory.queries import is_on_sale
+from marketplace.domain.inventory.terms import MAX_DISCOUNT
 from marketplace.domain.offers.offer import (
     Criteria,
     Offer,
@@ -239,16 +240,26 @@ def get_offer(session: Session, offer_id: int, now: datetime,
                        price_schedule=candidate.schedule, schedule=schedule)
 
 
+# Relevance (list_offers; « Comment ça marche » states these): proximity is worth half at
+# PROXIMITY_HALF_KM, imminence half at IMMINENCE_HALF_HOURS before curtain, and the deal is
+# worth 1 at the deepest discount allowed.
+PROXIMITY_HALF_KM = 10
+IMMINENCE_HALF_HOURS = 6
+DEAL_FULL_PERCENT = MAX_DISCOUNT
+PROXIMITY_WEIGHT, IMMINENCE_WEIGHT, DEAL_WEIGHT = 0.40, 0.35, 0.25  # with a location
+IMMINENCE_WEIGHT_ANYWHERE, DEAL_WEIGHT_ANYWHERE = 0.60, 0.40  # without one
+
+
 def relevance(distance_km: float | None, starts_at: datetime, discount_percent: float,
               now: datetime) -> float:
     """Return the relevance score documented on list_offers (higher ranks first)."""
     hours = max(0.0, (starts_at - now).total_seconds() / 3600)
-    imminence = 1 / (1 + hours / 6)
-    deal = discount_percent / 80
+    imminence = 1 / (1 + hours / IMMINENCE_HALF_HOURS)
+    deal = discount_percent / DEAL_FULL_PERCENT
     if distance_km is None:
-        return 0.60 * imminence + 0.40 * deal
-    proximity = 1 / (1 + distance_km / 10)
-    return 0.40 * proximity + 0.35 * imminence + 0.25 * deal
+        return IMMINENCE_WEIGHT_ANYWHERE * imminence + DEAL_WEIGHT_ANYWHERE * deal
+    proximity = 1 / (1 + distance_km / PROXIMITY_HALF_KM)
+    return PROXIMITY_WEIGHT * proximity + IMMINENCE_WEIGHT * imminence + DEAL_WEIGHT * deal
 
 
 def offers_by_id(session: Session, ids: list[int], now: datetime,

@@ -14,6 +14,7 @@ from marketplace.domain.mail.links import MailLinks
 from marketplace.domain.mail.mailer import queue_email, record_unwritten
 from marketplace.domain.mail.rendering import euros, gettext_for, render_email
 from marketplace.domain.timeutil import to_paris
+from marketplace.domain.watches.description import watched
 from marketplace.domain.watches.matching import matching_offers
 from marketplace.domain.watches.models import Watch, WatchAlert
 
@@ -60,7 +61,7 @@ def _queue_alert(session: Session, watch: Watch, offers: list, links: MailLinks,
         subject = gettext("%(count)d offers for you on Kiosque") % {"count": len(offers)}
     unsubscribe_url = links.unsubscribe_url(watch.id)
     text, html = render_email(
-        "watch_alert", watch.locale, watch=watch, offers=offers,
+        "watch_alert", watch.locale, watch=watch, watched=watched(session, watch), offers=offers,
         offer_urls={o.release_id: links.offer_url(o.release_id) for o in offers},
         unsubscribe_url=unsubscribe_url, site_url=links.base_url)
     inserted = queue_email(session, dedup_key=_key(watch, now),

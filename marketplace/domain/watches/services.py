@@ -22,6 +22,7 @@ from marketplace.domain.mail.mailer import queue_email
 from marketplace.domain.mail.rendering import gettext_for, known_locale, render_email
 from marketplace.domain.offers.queries import WHENS
 from marketplace.domain.validation import one_line
+from marketplace.domain.watches.description import watched
 from marketplace.domain.watches.matching import matching_offers
 from marketplace.domain.watches.models import Watch, WatchAlert
 
@@ -60,14 +61,21 @@ def create_watch(session: Session, fields: dict, locale: str, links: MailLinks,
         session.add(watch)
         session.flush()
         gettext = gettext_for(watch.locale)
-        text, html = render_email("watch_confirm", watch.locale, watch=watch,
+        about = watched(session, watch)
+        text, html = render_email("watch_confirm", watch.locale, watch=watch, watched=about,
                                   confirm_url=links.confirm_url(token),
                                   unsubscribe_url=links.unsubscribe_url(watch.id),
                                   days=WATCH_DAYS, site_url=links.base_url)
         queue_email(session, dedup_key=f"watch-confirm:{watch.id}", to=watch.email,
-                    subject=gettext("Confirm your Kiosque alert"), body_text=text,
+                    subject=_confirm_subject(gettext, about.show_title), body_text=text,
                     body_html=html, now=now)
     return NewWatch(watch.email, watch, token)
+
+
+def _confirm_subject(gettext, show_title: str | None) -> str:
+    if show_title:
+        return gettext("Confirm your Kiosque alert for %(title)s") % {"title": show_title}
+    return gettext("Confirm your Kiosque alert")
 
 
 def confirm_watch(session: Session, token: str, now: datetime) -> Watch:

@@ -50,6 +50,8 @@ AUDITED_PAGES: tuple[AuditedPage, ...] = (
     AuditedPage("privacy", "/confidentialite", _l("What happens to your data")),
     AuditedPage("my_data_ask", "/mes-donnees", _l("My data: asking for a link")),
     AuditedPage("my_data", "/mes-donnees/…", _l("My data: everything held about you")),
+    AuditedPage("how_it_works", "/comment-ca-marche",
+                _l("How Kiosque works: prices, choices, data")),
     AuditedPage("accessibility", "/accessibilite", _l("This accessibility statement")),
     AuditedPage("terms", "/cgv", _l("Terms of sale")),
     AuditedPage("legal_notice", "/mentions-legales", _l("Legal notice")),

@@ -28,6 +28,7 @@ TRANSLATION_DIRECTORIES = [
     str(PROJECT_ROOT / "marketplace" / "blueprints" / "privacy" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "blueprints" / "agency" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "domain" / "watches" / "translations"),
+    str(PROJECT_ROOT / "marketplace" / "domain" / "follows" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "blueprints" / "staff_accounts" / "translations"),
     # Words every area shares (disciplines, services' messages); last, so they read the same.
     str(PROJECT_ROOT / "marketplace" / "domain" / "vocabulary" / "translations"),
@@ -130,6 +131,8 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.blueprints.checkout.views import bp as checkout_bp
     from marketplace.blueprints.privacy.views import bp as privacy_bp
     from marketplace.blueprints.storefront.feedback import bp as feedback_bp
+    from marketplace.blueprints.storefront.follows import bp as follows_bp
+    from marketplace.blueprints.storefront.push import bp as push_bp
     from marketplace.blueprints.storefront.views import bp as storefront_bp
     from marketplace.blueprints.storefront.watches import bp as watches_bp
     from marketplace.web.digests import bp as digests_bp
@@ -141,6 +144,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkout_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(watches_bp)
+    app.register_blueprint(follows_bp)
+    app.register_blueprint(push_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(digests_bp)
     register_api(app, rest_api, csrf)

@@ -24,12 +24,12 @@ from marketplace.web.rate_limits import per_recipient
 bp = Blueprint("follows", __name__)
 
 
-@bp.post("/lieux/<slug>/suivre")
+@bp.post("/lieux/<venue_slug>/suivre")
 @limiter.limit("10 per hour")
-def create(slug: str):
+def create(venue_slug: str):
     """Record the follow, send the confirmation e-mail, then « check your mailbox » (303)."""
     try:
-        created = follow_venue(db.session, slug, request.form.get("email"),
+        created = follow_venue(db.session, venue_slug, request.form.get("email"),
                                str(get_locale()), mail_links(current_app.config), utcnow(),
                                cap=per_recipient(CONFIRMATION_CAP))
     except NotFound:
@@ -40,7 +40,7 @@ def create(slug: str):
         message = _("Enter a valid e-mail address.")
         if error.code == INVALID_CHARACTERS:
             message = _("Line breaks and other control characters are not allowed here.")
-        return render_template("follows/new.html", error=message, slug=slug,
+        return render_template("follows/new.html", error=message, slug=venue_slug,
                                form=request.form), 422
     # Capped, already following or new: the same answer (nobody learns about an address).
     return redirect(url_for("follows.check_inbox", email=created.email), 303)

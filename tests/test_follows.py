@@ -259,3 +259,30 @@ def test_a_subscription_needs_the_pages_token_and_a_real_subscription(app, db, c
             "token": token, "subscription": service.subscription()})
     assert answer.status_code == 422 and answer.get_json()["field"] == "endpoint"  # rule 9
     assert db.session.scalar(select(PushSubscription)) is None
+
+
+def test_a_watch_alert_goes_by_push_to_a_subscribed_browser(app, db, client, now,
+                                                            monkeypatch):
+    from tests.jobs_helpers import email_keys as keys
+
+    monkeypatch.setitem(app.config, "VAPID_PRIVATE_KEY", PRIVATE)
+    monkeypatch.setitem(app.config, "PUSH_ALLOW_PRIVATE", True)
+    release = ReleaseFactory(performance__show__title="Le Misanthrope")
+    db.session.commit()
+    client.post("/alertes", data={"email": ADDRESS, "offer_id": str(release.id),
+                                  "max_price": "7"})
+    [key] = keys("watch-confirm:")
+    link = re.search(r"http://kiosque\.test(/alertes/\S+/confirmer)", email(key).body_text)[1]
+    page = client.get(link).get_data(as_text=True)
+    token = re.search(r'data-push-token="([^"]+)"', page)[1]
+    channel = PushChannel(private_key=PRIVATE, policy=OutboundPolicy(
+        allow_private=True, resolve=offline_resolve), timeout_seconds=1)
+    ctx = replace(job_context(app), push=channel)
+    with push_service() as service:
+        assert client.post("/push/abonnements", json={
+            "token": token, "subscription": service.subscription()}).status_code == 201
+        assert run_job(JOB["alert_watches"], ctx, now + timedelta(hours=1)).count == 1
+    [call] = service.received
+    assert "Le Misanthrope" in service.decrypt(call["body"])["title"]
+    assert keys("watch-alert:") == []  # told by push, no e-mail
+    assert db.session.scalar(select(PushSubscription.origin)) == "watch"

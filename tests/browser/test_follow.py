@@ -52,7 +52,7 @@ def test_following_a_venue_from_its_offer_then_notifications_then_one_click_stop
         monkeypatch.setitem(app.config, "SMTP_URL", url)
         phone.goto(f"{live_server}/offers/{release.id}")
         phone.get_by_text("Suivre La Criée", exact=True).click()
-        phone.get_by_label("Votre e-mail").last.fill("nadia@example.org")
+        phone.get_by_label("Votre e-mail, pour suivre ce lieu").fill("nadia@example.org")
         phone.locator("#follow-form").scroll_into_view_if_needed()
         _shot(phone, "1-offer-follow-form")
         phone.get_by_role("button", name="Suivre ce lieu").click()
@@ -94,3 +94,34 @@ def test_following_a_venue_from_its_offer_then_notifications_then_one_click_stop
     phone.get_by_role("button", name="Ne plus suivre").click()
     phone.get_by_role("heading", name="C'est fait").wait_for()
     _shot(phone, "6-stopped")
+
+
+def test_my_data_lists_followed_venues_and_devices_on_a_phone(app, db, live_server, phone):
+    import secrets
+
+    from marketplace.domain.follows.models import Follow
+    from marketplace.domain.push.models import PushSubscription
+    from marketplace.domain.rights.services import issue_data_link
+    from tests.push_receiver import PushService
+
+    now = utcnow()
+    venue = VenueFactory(slug="le-silo", name="Le Silo")
+    db.session.flush()
+    keys = PushService().subscription()["keys"]
+    db.session.add_all([
+        Follow(email="nadia@example.org", venue_id=venue.id, created_at=now, confirmed_at=now,
+               token_hash=secrets.token_hex(32)),
+        PushSubscription(email="nadia@example.org", origin="follow", created_at=now,
+                         endpoint="https://fcm.googleapis.com/fcm/send/abc",
+                         p256dh=keys["p256dh"], auth=keys["auth"])])
+    token = issue_data_link(db.session, "nadia@example.org", now).token
+    db.session.commit()
+    phone.goto(f"{live_server}/mes-donnees/{token}")
+    phone.get_by_role("heading", name="Lieux que vous suivez").wait_for()
+    assert phone.get_by_text("Un appareil (via fcm.googleapis.com)").is_visible()
+    phone.locator("#follows").scroll_into_view_if_needed()
+    _shot(phone, "7-my-data")
+    phone.get_by_role("button", name="Plus de notifications sur cet appareil").click()
+    phone.get_by_text("C'est fait : cet appareil ne recevra plus de notifications.").wait_for()
+    phone.get_by_role("button", name="Ne plus suivre").click()
+    phone.get_by_text("C'est fait : vous ne suivez plus ce lieu.").wait_for()

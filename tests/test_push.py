@@ -181,3 +181,17 @@ def test_the_channel_reads_its_settings_from_the_configuration():
     assert channel.subject == "mailto:b@k.org" and not channel.policy.allow_private
     assert push_channel({"PUSH_ALLOW_PRIVATE": True}).policy.allow_private
     assert not push_channel({}).enabled and push_channel({}).public_key is None
+
+
+def test_a_claim_left_pending_by_a_dead_sender_is_emailed_by_the_next_call(db, now):
+    db.session.add(Notification(key="waitlist-offer:1", channel="pending", created_at=now))
+    db.session.commit()
+    # Still fresh: another sender may be pushing right now.
+    assert notify(db.session, EMAIL, message(), channel=CHANNEL,
+                  now=now + timedelta(minutes=5)) == "already"
+    assert emails(db) == []
+    later = now + timedelta(minutes=20)
+    assert notify(db.session, EMAIL, message(), channel=CHANNEL, now=later) == "email"
+    assert notify(db.session, EMAIL, message(), channel=CHANNEL, now=later) == "already"
+    assert [e.dedup_key for e in emails(db)] == ["waitlist-offer:1"]
+    assert db.session.scalar(select(Notification.channel)) == "email"

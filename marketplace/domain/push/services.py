@@ -6,7 +6,7 @@ from __future__ import annotations
 import binascii
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, select, update
@@ -28,6 +28,9 @@ SUBSCRIBE_TOKEN_SECONDS = 24 * 3600
 # A person with more browsers than this keeps the most recent ones.
 MAX_SUBSCRIPTIONS_PER_ADDRESS = 10
 ORIGINS = ("watch", "follow", "waitlist")
+# A claim still "pending" after this long was left by a sender that died between claiming
+# and recording the outcome: the next notify() with that key sends the e-mail.
+STALE_CLAIM = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,8 @@ def notify(session: Session, recipient: str, message: Message, *, channel: PushC
 
     - Once per `message.key`, ever: the key is claimed first (unique row in
       `notifications`), so a retry, a rerun or a second scheduler tells nothing twice
-      ("already").
+      ("already"). A claim left pending for STALE_CLAIM by a sender that died before
+      recording its outcome is taken over by the next call: the e-mail goes ("email").
     - No subscription, or the channel off (no VAPID key): the e-mail is queued at once
       under `message.key`, in the same commit as the claim.
     - Subscribed: the push leaves after the claim is committed; a browser that answers
@@ -130,7 +134,8 @@ def notify(session: Session, recipient: str, message: Message, *, channel: PushC
         if claimed and not subscriptions:
             _queue(session, recipient, message, now)
     if not claimed:
-        return "already"
+        return "email" if _took_over_stale_claim(session, recipient, message, now) \
+            else "already"
     if not subscriptions:
         return "email"
     data = payload(message.subject, message.summary, message.url, message.key)
@@ -153,6 +158,20 @@ def notify(session: Session, recipient: str, message: Message, *, channel: PushC
                         .values(channel="push" if delivered else "email")
                         .execution_options(synchronize_session=False))
     return "push" if delivered else "email"
+
+
+def _took_over_stale_claim(session: Session, recipient: str, message: Message,
+                           now: datetime) -> bool:
+    with transaction(session):
+        taken = session.execute(
+            update(Notification)
+            .where(Notification.key == message.key, Notification.channel == "pending",
+                   Notification.created_at < now - STALE_CLAIM)
+            .values(channel="email").returning(Notification.id)
+            .execution_options(synchronize_session=False)).first()
+        if taken is not None:
+            _queue(session, recipient, message, now)
+    return taken is not None
 
 
 def _send(row: PushSubscription, data: bytes, channel: PushChannel, now: datetime,

@@ -31,14 +31,13 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, select  # noqa: E402
 
 from marketplace import create_app  # noqa: E402
-from marketplace.blueprints.agency.emails import compose_agency_email  # noqa: E402
 from marketplace.blueprints.agency.operations import invite_colleague, invite_venue  # noqa: E402
-from marketplace.blueprints.staff_accounts.emails import compose_portal_email  # noqa: E402
 from marketplace.demo.seed import AGENCY_EMAIL, seed_demo  # noqa: E402
 from marketplace.domain.accounts.memberships import invite_member  # noqa: E402
 from marketplace.domain.accounts.models import Membership, User  # noqa: E402
 from marketplace.domain.accounts.passwords import request_password_reset  # noqa: E402
 from marketplace.domain.catalog.models import Performance, Venue  # noqa: E402
+from marketplace.domain.digests.staff import queue_agency_digests, queue_venue_digests  # noqa: E402
 from marketplace.domain.inventory.models import Release  # noqa: E402
 from marketplace.domain.mail.links import mail_links  # noqa: E402
 from marketplace.domain.mail.message import build_message, mail_settings  # noqa: E402
@@ -50,16 +49,16 @@ from marketplace.domain.orders.emails import (  # noqa: E402
     queue_refund_notice,
 )
 from marketplace.domain.orders.models import Order  # noqa: E402
+from marketplace.domain.orders.show_day_emails import (  # noqa: E402
+    queue_aftershow_emails,
+    queue_practical_emails,
+)
 from marketplace.domain.timeutil import PARIS, to_paris  # noqa: E402
 from marketplace.domain.watches.alerts import evaluate_watches  # noqa: E402
 from marketplace.domain.watches.models import Watch  # noqa: E402
 from marketplace.domain.watches.services import create_watch  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
-from marketplace.scheduler.digests import queue_agency_digests, queue_venue_digests  # noqa: E402
-from marketplace.scheduler.mailings import (  # noqa: E402
-    queue_aftershow_emails,
-    queue_practical_emails,
-)
+from marketplace.web.staff_emails import agency_emails, portal_emails  # noqa: E402
 
 # A deployment's own domain: what SpamAssassin sees in From, Message-ID and the links.
 SITE = "https://billetterie.kiosque-sud.fr"
@@ -161,31 +160,31 @@ def write_every_kind(app) -> dict[str, OutboundEmail]:
         agent = session.scalar(select(User).where(User.email == AGENCY_EMAIL))
         staff = {"secret": secret, "now": now}
         invite_member(session, venue, inviter=manager, email="nadia.haddad@example.org",
-                      name="Nadia Haddad", role="box_office", compose=compose_portal_email,
+                      name="Nadia Haddad", role="box_office", compose=portal_emails(),
                       **staff)
         keys["staff-invitation"] = _last_key(session)
         # Someone who already has a password (a manager elsewhere) is told, not invited.
         invite_member(session, venue, inviter=manager, email=colleague.email, name="",
-                      role="box_office", compose=compose_portal_email, **staff)
+                      role="box_office", compose=portal_emails(), **staff)
         keys["staff-added"] = _last_key(session)
-        request_password_reset(session, manager.email, compose=compose_portal_email, **staff)
+        request_password_reset(session, manager.email, compose=portal_emails(), **staff)
         keys["password-reset"] = _last_key(session)
         salins = {"name": "Théâtre des Salins", "city": "Martigues", "postcode": "13500",
                   "address": "19 quai Paul Doumer", "lat": 43.405, "lng": 5.048}
         invite_venue(session, actor=agent, fields=salins, geocoder=None,
                      manager_email="direction@salins.example.org", manager_name="Julie Roux",
-                     compose=compose_agency_email, **staff)
+                     compose=agency_emails(), **staff)
         keys["venue-onboarding"] = _last_key(session)
         invite_venue(session, actor=agent, fields={**salins, "name": "Le Sémaphore"},
                      geocoder=None, manager_email=colleague.email, manager_name="",
-                     compose=compose_agency_email, **staff)
+                     compose=agency_emails(), **staff)
         keys["venue-added-to-manager"] = _last_key(session)
         invite_colleague(session, actor=agent, email="paul.girard@example.org",
-                         name="Paul Girard", role="staff", compose=compose_agency_email,
+                         name="Paul Girard", role="staff", compose=agency_emails(),
                          **staff)
         keys["agency-colleague-invitation"] = _last_key(session)
         invite_colleague(session, actor=agent, email=colleague.email, name="", role="staff",
-                         compose=compose_agency_email, **staff)
+                         compose=agency_emails(), **staff)
         keys["agency-colleague-added"] = _last_key(session)
 
     response = client.post("/mes-donnees", base_url=SITE,

@@ -30,6 +30,7 @@ TRANSLATION_DIRECTORIES = [
     str(PROJECT_ROOT / "marketplace" / "domain" / "watches" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "domain" / "follows" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "blueprints" / "staff_accounts" / "translations"),
+    str(PROJECT_ROOT / "marketplace" / "blueprints" / "legal" / "translations"),
     # Words every area shares (disciplines, services' messages); last, so they read the same.
     str(PROJECT_ROOT / "marketplace" / "domain" / "vocabulary" / "translations"),
 ]
@@ -129,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.blueprints.agency import register_agency
     from marketplace.blueprints.api import register_api
     from marketplace.blueprints.checkout.views import bp as checkout_bp
+    from marketplace.blueprints.legal.views import bp as legal_bp
     from marketplace.blueprints.privacy.views import bp as privacy_bp
     from marketplace.blueprints.storefront.feedback import bp as feedback_bp
     from marketplace.blueprints.storefront.follows import bp as follows_bp
@@ -143,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(storefront_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(legal_bp)
     app.register_blueprint(watches_bp)
     app.register_blueprint(follows_bp)
     app.register_blueprint(push_bp)

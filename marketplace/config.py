@@ -48,6 +48,28 @@ def _count(value: str | None, name: str) -> int:
     return int(value)
 
 
+OPERATOR_DEFAULTS = {
+    "OPERATOR_NAME": "Kiosque (démonstration)",
+    "OPERATOR_LEGAL_FORM": "",
+    "OPERATOR_ADDRESS": "Marseille, France",
+    "OPERATOR_REGISTRATION": "",
+    "OPERATOR_EMAIL": "contact@kiosque.example.org",
+    "OPERATOR_PHONE": "",
+    "OPERATOR_DIRECTOR": "",
+    "HOST_NAME": "",
+    "HOST_ADDRESS": "",
+    "HOST_PHONE": "",
+}
+
+
+def _operator(env: dict[str, str]) -> dict:
+    """The publisher's and the host's identity (legal notice); unset: the demo's."""
+    settings = {name: (env.get(name) or default).strip()
+                for name, default in OPERATOR_DEFAULTS.items()}
+    settings["OPERATOR_IS_DEMO"] = not (env.get("OPERATOR_NAME") or "").strip()
+    return settings
+
+
 def config_from_env(instance_path: Path, env: dict[str, str] | None = None) -> dict:
     """Build the Flask config mapping from environment variables (DESIGN.md names)."""
     env = dict(os.environ if env is None else env)
@@ -98,6 +120,10 @@ def config_from_env(instance_path: Path, env: dict[str, str] | None = None) -> d
         # Reverse proxies in front of the app whose X-Forwarded-* headers are believed.
         "TRUSTED_PROXY_HOPS": _count(env.get("TRUSTED_PROXY_HOPS"), "TRUSTED_PROXY_HOPS"),
         "PLATFORM_COMMISSION_PERCENT": int(env.get("PLATFORM_COMMISSION_PERCENT") or 8),
+        # Who publishes the site and who hosts it, for the legal notice (« Mentions légales »),
+        # the terms of sale and the accessibility statement. The defaults describe the demo:
+        # the pages say so as long as OPERATOR_NAME is not set.
+        **_operator(env),
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "LANGUAGES": ("fr", "en"),

@@ -81,6 +81,9 @@ ACCESS: dict[str, tuple] = {
     "health.healthz": (200, 200, 200, 200, 200, 200),
     "holds.delete_hold": (204, 204, 204, 204, 204, 204),  # the hold id is the key
     "holds.post_hold": (201, 201, 201, 201, 201, 409),  # A suspended by the agency
+    "legal.accessibility": (200, 200, 200, 200, 200, 200),  # public pages, the same for all
+    "legal.notice": (200, 200, 200, 200, 200, 200),
+    "legal.terms": (200, 200, 200, 200, 200, 200),
     "me.delete_my_data": (422, 422, 422, 422, 422, 422),
     "me.get_my_data": (422, 422, 422, 422, 422, 422),
     "offers.get_carousel": (200, 200, 200, 200, 200, 200),

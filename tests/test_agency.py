@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -155,7 +157,7 @@ def test_htmx_gets_the_fragment_and_every_answer_varies_on_it(db, client, agency
 
 @pytest.mark.parametrize("query", [
     "from=2026-11-20&to=2026-11-01", "from=nonsense", "group_by=person", "days=12",
-    "from=2020-01-01&to=2026-01-01",
+    "from=2020-01-01&to=2026-01-01", "sort=buyer_email", "order=sideways",
 ])
 def test_bad_filters_get_a_clear_message_and_no_figures(db, client, agency, query):
     log_in(client, agency)
@@ -180,7 +182,8 @@ def test_the_default_period_is_the_last_thirty_days(db, client, agency):
 def test_an_empty_period_says_so(db, client, agency):
     log_in(client, agency)
     page = client.get("/agency/?from=2030-01-01&to=2030-01-31").get_data(as_text=True)
-    assert "Aucune place n'a été mise en vente ni vendue sur cette période." in page
+    assert ("Aucune place n'a été mise en vente ni vendue pour les représentations de cette "
+            "période." in page)
 
 
 def test_the_dashboard_speaks_english_when_asked(db, client, agency, region):
@@ -229,7 +232,8 @@ def test_the_timeline_export_has_one_line_per_paris_day(db, client, agency, regi
     rows = read_csv(client.get(f"/agency/export/timeline.csv?from={PERIOD.start}"
                                f"&to={PERIOD.end}"))
     assert [row[0] for row in rows[1:]] == [day.isoformat() for day in PERIOD.each_day()]
-    assert sum(int(row[2]) for row in rows[1:]) == region.rows(PERIOD, "all")["all"]["sold"]
+    # By day of purchase: the sales paid on the period's days, whatever the performance.
+    assert sum(int(row[1]) for row in rows[1:]) == sum(o.quantity for o in region.paid_on(PERIOD))
 
 
 def test_the_headline_export_compares_with_the_period_before(db, client, agency, region):
@@ -249,3 +253,64 @@ def test_a_period_starts_and_ends_on_the_days_given(db, client, agency):
     day = date(2026, 3, 29)  # summer time starts: a day of 23 hours
     rows = read_csv(client.get(f"/agency/export/timeline.csv?from={day}&to={day}"))
     assert [row[0] for row in rows[1:]] == ["2026-03-29"]
+
+
+# Definitions, sorting, the map ------------------------------------------------------------
+
+
+def test_every_headline_figure_has_its_definition_beside_it_in_both_languages(
+        db, client, agency, region):
+    log_in(client, agency)
+    for lang, words in (("fr", "jamais plus de 100"), ("en", "never above 100")):
+        page = client.get(f"/agency/?from={PERIOD.start}&to={PERIOD.end}&lang={lang}"
+                          ).get_data(as_text=True)
+        kpis = re.findall(r'<li class="kpi">(.*?)</li>', page, re.S)
+        assert len(kpis) == 12
+        for kpi in kpis:
+            label = re.search(r'class="kpi__label">([^<]+)<', kpi).group(1)
+            # A native disclosure (no script needed) that says which figure it explains.
+            summary = re.search(r'<details class="definition">\s*<summary aria-label="([^"]+)"',
+                                kpi)
+            assert summary and label in html.unescape(summary.group(1)), label
+            text = re.search(r'class="definition__text">([^<]+)<', kpi).group(1)
+            assert len(text) > 30, label
+        assert words in kpis[2]
+
+
+def test_the_uptake_table_sorts_on_the_server_and_says_so(db, client, agency, region):
+    log_in(client, agency)
+    base = f"/agency/?from={PERIOD.start}&to={PERIOD.end}&group_by=venue"
+    page = client.get(base).get_data(as_text=True)
+    assert 'aria-sort="ascending"><a class="sort-link"' in page  # by name, by default
+    assert "sort=sell_through&amp;order=desc" in page  # a column sorts high to low first
+    expected = sorted(region.rows(PERIOD, "venue").values(),
+                      key=lambda r: -(r["sell_through"] or 0))
+    sorted_page = client.get(f"{base}&sort=sell_through&order=desc").get_data(as_text=True)
+    assert sorted_page.count('aria-sort="descending"') == 1
+    table = sorted_page[sorted_page.index('class="table table--compact uptake-table"'):]
+    positions = [table.index(f">{row['group'].title()}</th>") for row in expected
+                 if row["released"]]
+    assert positions == sorted(positions)
+    ascending = client.get(f"{base}&sort=sell_through&order=asc").get_data(as_text=True)
+    assert 'aria-sort="ascending"' in ascending
+    # Shares hidden for a small group sort last, whichever the direction: no hint of them.
+    for order in ("asc", "desc"):
+        body = client.get(f"{base}&sort=under_30_share&order={order}").get_data(as_text=True)
+        rows = body[body.index("uptake-table"):body.index("</tbody>", body.index("uptake-table"))]
+        assert rows.rstrip().endswith("</tr>")
+        last_row = rows[rows.rindex("<tr>"):]
+        assert "Petite-Salle" in last_row
+
+
+def test_the_map_shows_each_venues_sell_through_and_nothing_personal(db, client, agency,
+                                                                      region):
+    log_in(client, agency)
+    page = client.get(f"/agency/?from={PERIOD.start}&to={PERIOD.end}&group_by=discipline"
+                      ).get_data(as_text=True)
+    assert "data-agency-map" in page and "leaflet.js" in page
+    assert 'data-tiles=""' in page  # no tile server in tests: markers on a blank layer
+    for slug, row in region.rows(PERIOD, "venue").items():
+        if row["released"]:
+            assert f'data-share="{row["sell_through"]}"' in page, slug
+    map_part = page[page.index("venue-map-title"):]
+    assert "@" not in map_part and "Quintal" not in map_part

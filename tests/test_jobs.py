@@ -12,12 +12,13 @@ from sqlalchemy import select, update
 from marketplace.domain.catalog.models import Show
 from marketplace.domain.contacts.models import Contact
 from marketplace.domain.contacts.services import record_paid_order
+from marketplace.domain.digests import staff as digests
 from marketplace.domain.feedback.models import Feedback
 from marketplace.domain.mail.links import mail_links
+from marketplace.domain.orders import show_day_emails as mailings
 from marketplace.domain.orders.payments import gateway_for
 from marketplace.domain.purchases.refunds import refund_paid_order
 from marketplace.domain.rights.services import erase
-from marketplace.scheduler import digests, mailings
 from marketplace.scheduler.runner import run_job
 from tests.buying import bought
 from tests.factories import MembershipFactory, ReleaseFactory, UserFactory

@@ -9,7 +9,9 @@ from marketplace.domain.accounts.services import issue_token
 from marketplace.domain.inventory.models import Hold
 from marketplace.domain.orders.models import Order
 from marketplace.domain.timeutil import PARIS
-from marketplace.domain.uptake.queries import uptake
+from marketplace.domain.uptake.dashboard import build_dashboard
+from marketplace.domain.uptake.periods import Period
+from marketplace.domain.uptake.queries import region_totals, uptake
 from tests.factories import ReleaseFactory, VenueFactory
 
 DAY = date(2026, 11, 20)
@@ -51,18 +53,21 @@ def test_figures_add_up_per_venue(db):
         sale(db, release, email=f"buyer{n}@x.org", birth_year=2000 if n < 3 else 1970,
              new=n % 2 == 0, postcode="13100" if n < 8 else "13001")
     sale(db, release, email="buyer0@x.org", new=False)  # the same buyer again
-    sale(db, release, email="late@x.org", paid_at=NOON + timedelta(days=2))  # outside
+    # Paid days before the performance (sales opened then): still this day's performance.
+    sale(db, release, email="early@x.org", paid_at=NOON - timedelta(days=2), new=False)
+    next_week = released(criee, quantity=30, opened=NOON + timedelta(days=7))
+    sale(db, next_week, email="other-day@x.org")  # paid today, for a later performance: out
     sale(db, release, email="refunded@x.org", status="refunded")  # not a sale
     db.session.commit()
     rows = {r.group: r.as_dict() for r in uptake(db.session, DAY, DAY, "venue", locate)}
     criee_row = rows["la-criee"]
-    assert criee_row["released"] == 40 and criee_row["sold"] == 26
-    assert criee_row["sell_through"] == 0.65
-    assert criee_row["revenue_cents"] == 26 * 1500 and criee_row["face_value_cents"] == 26 * 3000
+    assert criee_row["released"] == 40 and criee_row["sold"] == 28
+    assert criee_row["sell_through"] == 0.7
+    assert criee_row["revenue_cents"] == 28 * 1500 and criee_row["face_value_cents"] == 28 * 3000
     assert criee_row["avg_discount_percent"] == 50.0
-    assert criee_row["orders"] == 13 and criee_row["buyers"] == 12
-    assert criee_row["new_to_venue_share"] == 0.5  # six of the twelve buyers were new
-    assert criee_row["under_30_share"] == round(3 / 12, 4)
+    assert criee_row["orders"] == 14 and criee_row["buyers"] == 13
+    assert criee_row["new_to_venue_share"] == 0.4286  # 6 of the 14 orders were a first visit
+    assert criee_row["under_30_share"] == round(3 / 12, 4)  # of the 12 orders with a birth year
     assert 20 < criee_row["median_buyer_distance_km"] < 30  # most came from Aix
     assert rows["gymnase"]["released"] == 10 and rows["gymnase"]["sold"] == 0
 
@@ -80,9 +85,9 @@ def test_a_group_with_few_buyers_hides_what_could_single_them_out(db):
 
 def test_groupings_by_discipline_week_and_territory(db):
     venue = VenueFactory(postcode="13007")
-    release = released(venue, discipline="dance")
-    sale(db, release)
-    sale(db, release, paid_at=NOON + timedelta(days=7), email="b@x.org")
+    sale(db, released(venue, discipline="dance"))
+    # Paid the same day, for a performance a week later: in the week it is played.
+    sale(db, released(venue, discipline="dance", opened=NOON + timedelta(days=7)), email="b@x.org")
     db.session.commit()
     end = DAY + timedelta(days=7)
     assert [r.group for r in uptake(db.session, DAY, end, "discipline", locate)] == ["dance"]
@@ -133,3 +138,46 @@ def test_bad_periods_get_a_clear_422(db, client, now):
         response = client.get(f"/api/v1/agency/uptake?{query}", headers=headers)
         assert response.status_code == 422, query
         assert response.get_json()["error"] == "validation_error"
+
+
+def test_sold_never_exceeds_released_when_sales_are_paid_after_they_opened(db):
+    """Seats released for a performance count with its sales, whatever the days they
+    opened or were paid: 10 seats opened last week, sold out over days, fill 100 %."""
+    venue = VenueFactory(slug="le-liberte")
+    release = released(venue, quantity=10, opened=NOON)
+    release.sales_open_at = NOON - timedelta(days=9)
+    for n in range(5):
+        sale(db, release, paid_at=NOON - timedelta(days=8 - n), email=f"b{n}@x.org")
+    db.session.commit()
+    for start, end in ((DAY, DAY), (DAY - timedelta(days=6), DAY)):
+        [row] = uptake(db.session, start, end, "venue", locate)
+        assert (row.released, row.sold, row.sell_through) == (10, 10, 1.0)
+    # The week before (when sales opened and most were paid) has no performance: nothing.
+    before = uptake(db.session, DAY - timedelta(days=9), DAY - timedelta(days=1), "venue",
+                    locate)
+    assert before == []
+
+
+def test_the_regions_new_to_the_venue_share_is_the_rows_weighted_by_their_orders(db):
+    """Counted over orders, a buyer new to one venue only is not « new » to the region."""
+    first, second = VenueFactory(slug="premier"), VenueFactory(slug="second")
+    one, two = released(first, quantity=60), released(second, quantity=60)
+    for n in range(10):  # ten buyers, new at the first venue, regulars at the second
+        sale(db, one, email=f"b{n}@x.org", new=True, quantity=1)
+        sale(db, two, email=f"b{n}@x.org", new=False, quantity=1)
+    db.session.commit()
+    rows = {r.group: r.new_to_venue_share for r in uptake(db.session, DAY, DAY, "venue",
+                                                           locate)}
+    assert rows == {"premier": 1.0, "second": 0.0}
+    totals = region_totals(db.session, DAY, DAY, locate)
+    assert totals.new_to_venue_share == 0.5  # not 1.0: ten new of twenty orders
+    assert totals.buyers == 10
+
+
+def test_the_dashboard_carries_the_seats_of_each_venue_for_the_map(db):
+    criee = VenueFactory(slug="la-criee")
+    sale(db, released(criee, quantity=8, discipline="dance"), quantity=2)
+    db.session.commit()
+    dashboard = build_dashboard(db.session, Period(DAY, DAY), "discipline", locate)
+    assert [(r.group, r.released, r.sold, r.sell_through) for r in dashboard.venues] == [
+        ("la-criee", 8, 2, 0.25)]

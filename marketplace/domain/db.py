@@ -31,8 +31,9 @@ allowed only where work must be committed step by step, listed in COMMIT_ALLOWED
 - the mailer's and the webhook sender's claim protocol (claim, commit, send, commit the
   outcome: a crashed sender must not hold a claim nor lose what it delivered);
 - the scheduler's jobs, runner and locks (one commit per item of a batch, so one bad item
-  does not undo the others; advisory locks on their own connection), and the watch
-  alerts' and the followers' daily batches (push.notify claims with `transaction()`);
+  does not undo the others; advisory locks on their own connection), and the batches
+  they call: watch alerts, followers' digests (push.notify claims with `transaction()`),
+  the show-day e-mails and the staff digests;
 - the CLI commands (each one a request of its own: parse, call, commit once).
 
 Side effects only after commit
@@ -63,10 +64,10 @@ COMMIT_ALLOWED = (
     "marketplace/cli.py",
     "marketplace/domain/mail/mailer.py",
     "marketplace/domain/contacts/webhooks.py",
-    "marketplace/scheduler/digests.py",
+    "marketplace/domain/digests/staff.py",
     "marketplace/scheduler/jobs.py",
     "marketplace/scheduler/locks.py",
-    "marketplace/scheduler/mailings.py",
+    "marketplace/domain/orders/show_day_emails.py",
     "marketplace/scheduler/runner.py",
     "marketplace/domain/watches/alerts.py",
     "marketplace/domain/follows/digest.py",

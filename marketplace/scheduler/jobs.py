@@ -16,18 +16,18 @@ from sqlalchemy.orm import Session
 
 from marketplace.domain.contacts.services import refresh_stages
 from marketplace.domain.contacts.webhooks import deliver_webhooks
+from marketplace.domain.digests.staff import queue_agency_digests, queue_venue_digests
 from marketplace.domain.follows.digest import tell_followers
 from marketplace.domain.inventory.client_caps import forget_ended_hold_clients
 from marketplace.domain.inventory.services import close_ended_releases, sweep_expired_holds
 from marketplace.domain.mail.links import MailLinks
 from marketplace.domain.mail.mailer import deliver_emails
 from marketplace.domain.mail.message import MailSettings
+from marketplace.domain.orders.show_day_emails import queue_aftershow_emails, queue_practical_emails
 from marketplace.domain.purchases.confirmation import cancel_abandoned_orders
 from marketplace.domain.push.channel import PushChannel
 from marketplace.domain.watches.alerts import evaluate_watches
 from marketplace.outbound import OutboundPolicy
-from marketplace.scheduler.digests import queue_agency_digests, queue_venue_digests
-from marketplace.scheduler.mailings import queue_aftershow_emails, queue_practical_emails
 
 
 @dataclass(frozen=True)

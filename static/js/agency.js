@@ -2,6 +2,9 @@
  * the page carries in #agency-charts, again after each htmx swap of the filters.
  * Without JavaScript, or without Chart.js, the table beside each chart says the same:
  * the tables start open and are folded only once their chart is drawn.
+ * The sell-through map (Leaflet 1.9, static/vendor) takes its markers from the rows of
+ * the table under it ([data-venue-point]): venues and their sell-through, nothing else.
+ * Without tiles (MAP_TILES_URL empty: tests, offline) the markers stand on a blank layer.
  */
 (function () {
   "use strict";
@@ -94,6 +97,54 @@
     });
   }
 
+  var maps = [];
+
+  // Sell-through 0..1 → a circle from small and pale to large and dark.
+  function markerStyle(share) {
+    var s = Math.max(0, Math.min(1, share || 0));
+    return { radius: 6 + 10 * s, weight: 2, color: "#ffffff", fillColor: ACCENT,
+             fillOpacity: 0.35 + 0.6 * s, className: "map-marker" };
+  }
+
+  function drawMaps() {
+    if (!window.L) return;
+    document.querySelectorAll("[data-agency-map]").forEach(function (element) {
+      if (element.dataset.drawn) return;
+      element.dataset.drawn = "1";
+      var L = window.L;
+      var map = L.map(element, { scrollWheelZoom: false });
+      maps.push(map);
+      if (element.dataset.tiles) {
+        L.tileLayer(element.dataset.tiles, {
+          maxZoom: 19, attribution: element.dataset.attribution
+        }).addTo(map);
+      }
+      var section = element.closest("section") || document;
+      var points = [];
+      section.querySelectorAll("[data-venue-point]").forEach(function (row) {
+        var at = [parseFloat(row.dataset.lat), parseFloat(row.dataset.lng)];
+        if (isNaN(at[0]) || isNaN(at[1])) return;
+        points.push(at);
+        var text = row.dataset.name + " : " + row.dataset.label;
+        L.circleMarker(at, markerStyle(parseFloat(row.dataset.share)))
+          .addTo(map).bindTooltip(text).bindPopup(text);  // a tap opens it on a phone
+      });
+      if (points.length === 1) {
+        map.setView(points[0], 12);
+      } else if (points.length) {
+        map.fitBounds(points, { padding: [24, 24], maxZoom: 12 });
+      }
+      section.classList.add("agency-map--drawn");
+      var table = section.querySelector("details.chart-table");
+      if (table && points.length) table.open = false;
+    });
+  }
+
+  function destroyMaps() {
+    maps.forEach(function (map) { map.remove(); });
+    maps = [];
+  }
+
   function destroyAll() {
     if (!window.Chart) return;
     document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
@@ -102,7 +153,7 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", drawAll);
-  document.addEventListener("htmx:beforeSwap", destroyAll);
-  document.addEventListener("htmx:afterSettle", drawAll);
+  document.addEventListener("DOMContentLoaded", function () { drawAll(); drawMaps(); });
+  document.addEventListener("htmx:beforeSwap", function () { destroyAll(); destroyMaps(); });
+  document.addEventListener("htmx:afterSettle", function () { drawAll(); drawMaps(); });
 })();

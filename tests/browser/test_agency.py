@@ -124,8 +124,61 @@ def test_the_dashboard_fits_a_tablet_and_reads_without_javascript(live_server, c
         page.click("button:has-text('Appliquer')")
         page.wait_for_url("**group_by=postcode_area**")
         assert page.locator(".uptake-table tbody th:has-text('Bouches-du-Rhône')").count() == 1
-        assert page.locator("details.chart-table[open] table").count() == 3  # charts' tables
+        # The charts' tables and the map's, open.
+        assert page.locator("details.chart-table[open] table").count() == 4
         assert not page.locator(".chart-box").first.is_visible()
         page.screenshot(path=str(SHOTS / "agency-dashboard-no-js.png"), full_page=False)
+        # A figure's « ? » opens its definition without JavaScript.
+        kpi = page.locator(".kpi").filter(has_text="Taux de remplissage")
+        assert not kpi.locator(".definition__text").is_visible()
+        kpi.locator(".definition summary").click()
+        assert "jamais plus de 100" in kpi.locator(".definition__text").inner_text()
+        # Sorting is a link: the server sorts, aria-sort says how.
+        page.click(".uptake-table thead a:has-text('Vendues')")
+        page.wait_for_url("**sort=sold**")
+        assert page.locator(".uptake-table th[aria-sort=descending]").text_content().startswith(
+            "Vendues")
     finally:
         context.close()
+
+
+def test_the_phone_and_laptop_read_definitions_sort_and_see_the_map(live_server, chromium,
+                                                                     agency):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for name, viewport in (("phone", {"width": 390, "height": 844}), ("laptop", LAPTOP)):
+        context, page = open_page(chromium, viewport)
+        errors = []
+        page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
+        tiles = []
+        page.on("request", lambda r, tiles=tiles: tiles.append(r.url) if ".png" in r.url
+                and "/static/" not in r.url else None)
+        try:
+            log_in(page, live_server, agency)
+            charts_drawn(page)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= viewport["width"], "nothing sticks out sideways"
+            # The map: one marker per row of its table, on a blank layer (no tiles in tests).
+            rows = page.locator("[data-venue-point]").count()
+            assert rows >= 5
+            page.locator(".agency-map").scroll_into_view_if_needed()
+            page.wait_for_selector(".agency-map path.map-marker")
+            assert page.locator(".agency-map path.map-marker").count() == rows
+            assert tiles == []
+            page.locator(".kpi").nth(2).locator(".definition summary").click()
+            page.screenshot(path=str(SHOTS / f"agency-figures-{name}.png"), full_page=True)
+            page.screenshot(path=str(SHOTS / f"agency-figures-{name}-top.png"))
+            for part in ("headline", "uptake", "venue-map"):
+                page.locator(f"section[aria-labelledby={part}-title]").screenshot(
+                    path=str(SHOTS / f"agency-figures-{name}-{part}.png"))
+            # Sorting with htmx: the table comes back sorted, the URL follows.
+            page.click(".uptake-table thead a:has-text('Taux de remplissage')")
+            page.wait_for_url("**sort=sell_through**")
+            page.wait_for_selector(".uptake-table th[aria-sort=descending]")
+            shares = page.locator(".uptake-table tbody tr td:nth-child(4)").all_inner_texts()
+            values = [float(s.replace("\u202f", "").replace("\xa0", "").rstrip("%")
+                            .replace(",", ".")) for s in shares if s.strip() != "–"]
+            assert values == sorted(values, reverse=True) and all(v <= 100 for v in values)
+            page.locator(".agency-map path.map-marker").first.wait_for()
+            assert errors == []
+        finally:
+            context.close()

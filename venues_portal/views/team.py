@@ -6,7 +6,6 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.blueprints.staff_accounts.emails import compose_portal_email
 from marketplace.domain.accounts.memberships import (
     change_role,
     invite_member,
@@ -17,6 +16,7 @@ from marketplace.domain.accounts.memberships import (
 from marketplace.domain.errors import DomainError
 from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db
+from marketplace.web.staff_emails import portal_emails
 from marketplace.web.vocabulary import error_message
 from venues_portal.access import venue_page
 from venues_portal.blueprint import bp
@@ -47,7 +47,7 @@ def invite(venue):
                 db.session, venue, inviter=current_user, email=form.email.data,
                 name=form.name.data, role=form.role.data,
                 secret=current_app.config["SECRET_KEY"], now=utcnow(),
-                compose=compose_portal_email)
+                compose=portal_emails())
         except DomainError as error:
             show_error(form, error)
         else:
@@ -84,7 +84,7 @@ def resend_team_invitation(venue, membership_id: int):
         _try(lambda: resend_invitation(db.session, venue, inviter=current_user,
                                        membership_id=membership_id,
                                        secret=current_app.config["SECRET_KEY"], now=utcnow(),
-                                       compose=compose_portal_email),
+                                       compose=portal_emails()),
              _("Invitation sent again."))
     return redirect(url_for(".team", venue_slug=venue.slug))
 

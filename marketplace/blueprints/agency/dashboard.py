@@ -7,10 +7,11 @@ works, and every state has its own address, without JavaScript.
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, render_template, request, url_for
 
 from marketplace.blueprints.agency.access import agency_page
 from marketplace.blueprints.agency.blueprint import bp
+from marketplace.blueprints.agency.definitions import figure_definitions
 from marketplace.blueprints.agency.forms import PRESET_DAYS, FilterForm
 from marketplace.blueprints.agency.labels import grouping_labels
 from marketplace.blueprints.agency.presenting import (
@@ -20,8 +21,10 @@ from marketplace.blueprints.agency.presenting import (
     group_label,
     headline_labels,
     hidden_note,
+    sorted_rows,
     territory_lines,
     venue_names,
+    venue_points,
 )
 from marketplace.domain.uptake.csvfile import csv_text
 from marketplace.domain.uptake.dashboard import build_dashboard
@@ -43,7 +46,8 @@ def dashboard():
     form = _filters()
     context = {"form": form, "presets": PRESET_DAYS, "groupings": grouping_labels(),
                "labels": headline_labels(), "hidden_note": hidden_note(), "dashboard": None,
-               "group_label": group_label, "min_buyers": MIN_BUYERS, "zip": zip}
+               "definitions": figure_definitions(), "group_label": group_label,
+               "min_buyers": MIN_BUYERS, "zip": zip}
     status = 200
     if form.period is None:
         status = 422
@@ -51,7 +55,11 @@ def dashboard():
         names = venue_names(db.session)
         figures = build_dashboard(db.session, form.period, form.group_by.data,
                                   region_postcode_locator(db.session))
+        rows = sorted_rows(figures.rows, form.sort.data, form.order.data == "desc",
+                           form.group_by.data, names)
         context.update(dashboard=figures, names=names, charts=chart_data(figures, names),
+                       rows=rows, sort_header=_sort_header(form),
+                       venue_points=venue_points(db.session, figures.venues),
                        areas=territory_lines(figures.territories, figures.totals.buyers),
                        export_args={"from": form.period.start.isoformat(),
                                     "to": form.period.end.isoformat(),
@@ -60,6 +68,25 @@ def dashboard():
         # htmx swaps only successful answers: a refused filter is shown in the fragment.
         return render_template("agency/_dashboard.html", **context), 200
     return render_template("agency/dashboard.html", **context), status
+
+
+def _sort_header(form: FilterForm):
+    """For a column: the link that sorts by it (descending first, then flips) and its
+    aria-sort value ("none" unless it is the column sorted)."""
+    current, order = form.sort.data, form.order.data
+
+    def header(key: str) -> tuple[str, str]:
+        if key == current:
+            following, state = ("asc" if order == "desc" else "desc"), (
+                "descending" if order == "desc" else "ascending")
+        else:
+            following, state = ("asc" if key == "group" else "desc"), "none"
+        href = url_for("agency.dashboard", **{
+            "from": form.period.start.isoformat(), "to": form.period.end.isoformat(),
+            "group_by": form.group_by.data, "sort": key, "order": following})
+        return href, state
+
+    return header
 
 
 @bp.get("/export/<table>.csv")

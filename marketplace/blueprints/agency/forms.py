@@ -31,6 +31,10 @@ from marketplace.web.vocabulary import discipline_labels, error_message
 
 PRESET_DAYS = (7, 30, 90, 365)
 DEFAULT_DAYS = 30
+# The uptake table's columns it can be sorted by (the API's names; "group" is the label).
+SORT_KEYS = ("group", "released", "sold", "sell_through", "revenue_cents",
+             "avg_discount_percent", "orders", "buyers", "new_to_venue_share",
+             "under_30_share", "median_buyer_distance_km")
 
 
 class DayField(DateField):
@@ -60,6 +64,8 @@ class FilterForm(Form):
     end = DayField(_l("To"), validators=[Optional()])
     group_by = ChoiceField(_l("Table by"), default="venue",
                            choices=lambda: list(grouping_labels().items()))
+    sort = ChoiceField(default="group", choices=[(key, key) for key in SORT_KEYS])
+    order = ChoiceField(default="asc", choices=[("asc", "asc"), ("desc", "desc")])
 
     def __init__(self, formdata, today: date, **kwargs) -> None:
         # The query string says from= and to=, words Python keeps for itself.

@@ -40,6 +40,43 @@ def venue_names(session: Session) -> dict[str, str]:
     return dict(session.execute(select(Venue.slug, Venue.name)).all())
 
 
+def sorted_rows(rows: Iterable[UptakeRow], key: str, descending: bool, group_by: str,
+                names: dict[str, str]) -> list[UptakeRow]:
+    """The uptake table's rows sorted by one column (SORT_KEYS), rows without the figure
+    (hidden or none) last whichever the direction, ties by label."""
+    def label(row: UptakeRow) -> str:
+        return group_label(group_by, row.group, names).casefold()
+
+    ordered = sorted(rows, key=label)
+    if key == "group":
+        return ordered[::-1] if descending else ordered
+    known = [r for r in ordered if r.as_dict()[key] is not None]
+    unknown = [r for r in ordered if r.as_dict()[key] is None]
+    return sorted(known, key=lambda r: r.as_dict()[key], reverse=descending) + unknown
+
+
+@dataclass(frozen=True)
+class VenuePoint:
+    """One marker of the sell-through map: a venue, where it is, its seats (aggregates)."""
+
+    slug: str
+    name: str
+    lat: float
+    lng: float
+    released: int
+    sold: int
+    sell_through: float | None
+
+
+def venue_points(session: Session, rows: Iterable[UptakeRow]) -> list[VenuePoint]:
+    """The venues with seats released in the period, by sell-through, highest first."""
+    places = {slug: (name, lat, lng) for slug, name, lat, lng in session.execute(
+        select(Venue.slug, Venue.name, Venue.lat, Venue.lng))}
+    points = [VenuePoint(r.group, *places[r.group], r.released, r.sold, r.sell_through)
+              for r in rows if r.released and r.group in places]
+    return sorted(points, key=lambda p: (-(p.sell_through or 0), p.name.casefold()))
+
+
 def group_label(group_by: str, group: str, names: dict[str, str]) -> str:
     if group_by == "venue":
         return names.get(group, group)
@@ -182,10 +219,10 @@ def uptake_table(rows: Iterable[UptakeRow], group_by: str,
 
 
 def timeline_table(points: list[TimelinePoint]) -> tuple[list[str], list[list[str]]]:
-    header = [gettext("Day"), gettext("Seats released"), gettext("Seats sold"),
-              gettext("Orders"), gettext("Revenue (€)")]
-    return header, [[p.label, str(p.released), str(p.sold), str(p.orders),
-                     euros(p.revenue_cents)] for p in points]
+    header = [gettext("Day of purchase"), gettext("Seats sold"), gettext("Orders"),
+              gettext("Revenue (€)")]
+    return header, [[p.label, str(p.sold), str(p.orders), euros(p.revenue_cents)]
+                    for p in points]
 
 
 def timing_table(buckets: list[TimingBucket]) -> tuple[list[str], list[list[str]]]:

@@ -8,12 +8,12 @@ from flask_login import current_user
 
 from marketplace.blueprints.agency.access import agency_page
 from marketplace.blueprints.agency.blueprint import bp
-from marketplace.blueprints.agency.emails import compose_agency_email
 from marketplace.blueprints.agency.forms import ActionForm, ColleagueForm, show_error
 from marketplace.blueprints.agency.operations import agency_team, invite_colleague, remove_colleague
 from marketplace.domain.errors import DomainError
 from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db
+from marketplace.web.staff_emails import agency_emails
 from marketplace.web.vocabulary import error_message
 
 
@@ -37,7 +37,7 @@ def invite():
             user = invite_colleague(db.session, actor=current_user, email=form.email.data,
                                     name=form.name.data, role=form.role.data,
                                     secret=current_app.config["SECRET_KEY"], now=utcnow(),
-                                    compose=compose_agency_email)
+                                    compose=agency_emails())
         except DomainError as error:
             show_error(form, error)
         else:

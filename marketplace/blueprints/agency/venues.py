@@ -8,7 +8,6 @@ from flask_login import current_user
 
 from marketplace.blueprints.agency.access import agency_page
 from marketplace.blueprints.agency.blueprint import bp
-from marketplace.blueprints.agency.emails import compose_agency_email
 from marketplace.blueprints.agency.forms import ActionForm, VenueInviteForm, show_error
 from marketplace.blueprints.agency.operations import (
     invite_venue,
@@ -20,6 +19,7 @@ from marketplace.domain.errors import DomainError
 from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.web.geocoder import staff_geocoder
+from marketplace.web.staff_emails import agency_emails
 from marketplace.web.vocabulary import error_message
 
 
@@ -42,7 +42,7 @@ def new_venue():
                 db.session, actor=current_user, fields=form.data,
                 manager_email=form.manager_email.data, manager_name=form.manager_name.data,
                 geocoder=staff_geocoder(), secret=current_app.config["SECRET_KEY"],
-                now=utcnow(), compose=compose_agency_email)
+                now=utcnow(), compose=agency_emails())
         except DomainError as error:
             show_error(form, error)
         else:
@@ -75,7 +75,7 @@ def resend_invitation(venue_id: int):
         try:
             resend_venue_invitation(db.session, actor=current_user, venue_id=venue_id,
                                     secret=current_app.config["SECRET_KEY"], now=utcnow(),
-                                    compose=compose_agency_email)
+                                    compose=agency_emails())
         except DomainError as error:
             if error.kind == "not_found":
                 raise

@@ -25,10 +25,11 @@ DAYS_ON_RECORD = ma.validate.Range(date(2000, 1, 1), date(2100, 12, 31))
 
 class UptakeQuerySchema(ma.Schema):
     start = ma.fields.Date(data_key="from", validate=DAYS_ON_RECORD, metadata={
-        "description": "First Paris day, inclusive (default: 30 days before `to`), "
-                       "2000-01-01 to 2100-12-31"})
+        "description": "First day of the performances counted (their date in Paris), "
+                       "inclusive (default: 30 days before `to`), 2000-01-01 to 2100-12-31"})
     end = ma.fields.Date(data_key="to", validate=DAYS_ON_RECORD, metadata={
-        "description": "Last Paris day, inclusive (default: today), 2000-01-01 to 2100-12-31"})
+        "description": "Last day of the performances counted (their date in Paris), "
+                       "inclusive (default: today), 2000-01-01 to 2100-12-31"})
     group_by = ma.fields.String(load_default="venue", validate=ma.validate.OneOf(GROUPINGS))
     format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "csv")))
 
@@ -46,18 +47,23 @@ class UptakeQuerySchema(ma.Schema):
 class UptakeRowSchema(ma.Schema):
     group = ma.fields.String(metadata={
         "description": "venue slug, discipline, ISO week (2026-W47) or postcode area (13)"})
-    released = ma.fields.Integer()
-    sold = ma.fields.Integer()
-    sell_through = ma.fields.Float(allow_none=True)
+    released = ma.fields.Integer(metadata={
+        "description": "seats put on sale for the period's performances, whenever opened"})
+    sold = ma.fields.Integer(metadata={
+        "description": "seats of those performances in paid orders, whenever paid"})
+    sell_through = ma.fields.Float(allow_none=True, metadata={
+        "description": "sold / released (same performances: at most 1)"})
     revenue_cents = ma.fields.Integer()
     face_value_cents = ma.fields.Integer()
     avg_discount_percent = ma.fields.Float(allow_none=True)
     orders = ma.fields.Integer()
     buyers = ma.fields.Integer()
     new_to_venue_share = ma.fields.Float(allow_none=True, metadata={
-        "description": "null when the group has fewer than 10 buyers"})
+        "description": "share of the paid orders that were their buyer's first at the venue; "
+                       "null when the group has fewer than 10 buyers"})
     under_30_share = ma.fields.Float(allow_none=True, metadata={
-        "description": "among buyers who gave a birth year; null under 10 buyers"})
+        "description": "share, of the paid orders whose buyer gave a birth year, by a buyer "
+                       "under 30; null under 10 buyers"})
     median_buyer_distance_km = ma.fields.Float(allow_none=True, metadata={
         "description": "null when the group has fewer than 10 buyers"})
 
@@ -77,7 +83,11 @@ class UptakeSchema(ma.Schema):
     "type": "string", "description": "format=csv: one row per group, `;`-separated"})
 @blp.doc(security=[{"bearerAuth": []}])
 def get_uptake(query: dict):
-    """Released and sold seats, revenue, discounts and audiences, by group."""
+    """Released and sold seats, revenue, discounts and audiences, by group.
+
+    `from`/`to` select performances by their date in Europe/Paris; every figure of a row
+    is about those performances (sold never exceeds released). Definitions: README,
+    « Agency figures »."""
     rows = [row.as_dict() for row in uptake(
         db.session, query["start"], query["end"], query["group_by"],
         region_postcode_locator(db.session))]

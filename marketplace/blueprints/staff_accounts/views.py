@@ -14,7 +14,6 @@ from flask_login import current_user
 
 from marketplace.blueprints.staff_accounts.access import safe_next, staff_page
 from marketplace.blueprints.staff_accounts.blueprint import bp
-from marketplace.blueprints.staff_accounts.emails import compose_portal_email
 from marketplace.blueprints.staff_accounts.forms import (
     AcceptInvitationForm,
     ActionForm,
@@ -42,6 +41,7 @@ from marketplace.domain.errors import ValidationFailed
 from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db, limiter
 from marketplace.web.forms import show_error
+from marketplace.web.staff_emails import portal_emails
 
 HOME = "venues_portal.home"  # which sends the agency's people on to /agency/
 
@@ -65,7 +65,7 @@ def login():
             user = attempt_login(
                 db.session, form.email.data, form.password.data,
                 client=request.remote_addr or "", now=utcnow(),
-                secret=current_app.config["SECRET_KEY"], compose=compose_portal_email,
+                secret=current_app.config["SECRET_KEY"], compose=portal_emails(),
                 throttle=current_app.config.get("RATELIMIT_ENABLED", True),
                 locale=str(get_locale()))
         except LoginThrottled as refused:
@@ -109,7 +109,7 @@ def forgot_password():
     if form.validate_on_submit():
         request_password_reset(db.session, form.email.data,
                                secret=current_app.config["SECRET_KEY"], now=utcnow(),
-                               compose=compose_portal_email)
+                               compose=portal_emails())
         return render_template("staff/forgot_sent.html", email=form.email.data)
     return render_template("staff/forgot.html", form=form)
 

@@ -50,7 +50,8 @@ class Release(Base):
         CheckConstraint("max_per_order >= 1", name="max_per_order_positive"),
         CheckConstraint("status IN ('open', 'withdrawn', 'closed')", name="status_known"),
         Index("ix_releases_status_close", "status", "sales_close_at"),
-        # The agency's uptake counts seats released by the day their sales opened.
+        # Releases by the day their sales opened (the agency's uptake reads them by
+        # performance now, through performance_id).
         Index("ix_releases_sales_open", "sales_open_at",
               postgresql_include=["quantity", "venue_id", "performance_id"]),
     )

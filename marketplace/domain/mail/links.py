@@ -80,6 +80,28 @@ class MailLinks:
     def offer_url(self, offer_id: int) -> str:
         return f"{self.base_url}/offers/{offer_id}"
 
+    def staff_token_url(self, kind: str, token: str) -> str:
+        """Where the one-time token of a staff e-mail of `kind` is used."""
+        return self.base_url + _STAFF_TOKEN_PATHS[kind].format(token=token)
+
+    def portal_url(self) -> str:
+        return f"{self.base_url}/portal/"
+
+    def forgotten_url(self) -> str:
+        return f"{self.base_url}/portal/password/forgotten"
+
+    def agency_url(self) -> str:
+        return f"{self.base_url}/agency/"
+
+
+# A venue manager invited by the agency chooses a password on the portal, like a colleague.
+_STAFF_TOKEN_PATHS = {
+    "password_reset": "/portal/password/reset/{token}",
+    "invitation": "/portal/invitation/{token}",
+    "venue_invitation": "/portal/invitation/{token}",
+    "colleague_invitation": "/agency/invitation/{token}",
+}
+
 
 def mail_links(config) -> MailLinks:
     return MailLinks(base_url=(config.get("BASE_URL") or "").rstrip("/"),

@@ -30,6 +30,10 @@ _CATALOGUES = (
     _ROOT / "marketplace" / "domain" / "follows" / "translations",
     _ROOT / "marketplace" / "blueprints" / "privacy" / "translations",  # e-mails' "your data" lines
     _ROOT / "marketplace" / "domain" / "vocabulary" / "translations",  # discipline names
+    # Staff e-mails (marketplace.domain.accounts.emails).
+    _ROOT / "marketplace" / "blueprints" / "staff_accounts" / "translations",
+    _ROOT / "marketplace" / "blueprints" / "agency" / "translations",
+    _ROOT / "venues_portal" / "translations",
 )
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"

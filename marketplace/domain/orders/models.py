@@ -50,8 +50,8 @@ class Order(Base):
         ),
         Index("ix_orders_venue_paid", "venue_id", "paid_at"),
         Index("ix_orders_status_paid", "status", "paid_at"),
-        # The agency's uptake reads paid orders by day of payment: on PostgreSQL from the
-        # index alone (marketplace.domain.uptake, bench/agency.py).
+        # The agency's sales by day of purchase read paid orders by day of payment: on
+        # PostgreSQL from the index alone (marketplace.domain.uptake.timeline).
         Index("ix_orders_paid_uptake", "paid_at", sqlite_where=text("status = 'paid'"),
               postgresql_where=text("status = 'paid'"), postgresql_include=[
                   "id", "venue_id", "release_id", "quantity", "total_cents",

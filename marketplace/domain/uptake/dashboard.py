@@ -63,6 +63,7 @@ class Dashboard:
     previous_totals: UptakeRow
     rows: list[UptakeRow]
     disciplines: list[UptakeRow]
+    venues: list[UptakeRow]  # seats by venue, for the map
     timeline: list[TimelinePoint]
     timing: list[TimingBucket]
     territories: BuyerTerritories
@@ -84,11 +85,12 @@ def build_dashboard(session: Session, period: Period, group_by: str,
     # The discipline chart needs seats only: no buyer counts or distances to compute.
     disciplines = rows if group_by == "discipline" else seats(
         session, period.start, period.end, "discipline")
+    venues = rows if group_by == "venue" else seats(session, period.start, period.end, "venue")
     return Dashboard(
         period=period, previous_period=previous, group_by=group_by,
         totals=region_totals(session, period.start, period.end, locate_postcode),
         previous_totals=region_totals(session, previous.start, previous.end, locate_postcode),
-        rows=rows, disciplines=disciplines,
+        rows=rows, disciplines=disciplines, venues=venues,
         timeline=sales_over_time(session, period.start, period.end),
         timing=purchase_timing(session, period.start, period.end),
         territories=buyer_territories(session, period.start, period.end),

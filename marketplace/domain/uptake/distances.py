@@ -23,7 +23,7 @@ from marketplace.domain.catalog.geo import EARTH_RADIUS_KM, haversine_km
 from marketplace.domain.catalog.models import Venue
 from marketplace.domain.orders.models import Order
 from marketplace.domain.uptake.grouping import Grouping
-from marketplace.domain.uptake.sales import paid_orders
+from marketplace.domain.uptake.sales import paid_orders, with_performance
 
 
 class PostcodeLocator(Protocol):
@@ -44,7 +44,7 @@ def _points(session: Session, paid: list, locate_postcode: PostcodeLocator,
             ) -> list[tuple[str, float, float]]:
     known = getattr(locate_postcode, "known", None)
     postcodes = known.keys() if known is not None else session.scalars(
-        select(Order.buyer_postcode).where(*paid).distinct())
+        with_performance(select(Order.buyer_postcode)).where(*paid).distinct())
     points = []
     for postcode in postcodes:
         point = locate_postcode(postcode)

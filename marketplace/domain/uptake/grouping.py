@@ -1,8 +1,10 @@
 """What a group of the uptake figures is: a venue, a discipline, an ISO week, a territory.
 
-Each grouping joins only the tables its key needs: a venue is read from the order or
-release itself, a discipline through the release, its performance and show; a week is
-a CASE over the week's first instants (the same SQL on SQLite and PostgreSQL).
+Every row is about performances (marketplace.domain.uptake.sales): releases and orders
+are always joined to their performance, whose date selects them and whose ISO week
+(in Paris) is the week of a row. A venue is read from the order or release itself, a
+discipline through the performance's show; a week is a CASE over the weeks' first
+instants (the same SQL on SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from marketplace.domain.catalog.models import Performance, Show, Venue
 from marketplace.domain.inventory.models import Release
 from marketplace.domain.orders.models import Order
 from marketplace.domain.uptake.periods import week_starts
+from marketplace.domain.uptake.sales import with_performance
 from marketplace.domain.uptake.sql import bytewise, instant_buckets
 
 GROUPINGS = ("venue", "discipline", "week", "postcode_area")
@@ -22,15 +25,16 @@ TOTAL = "all"  # the whole region, one group
 
 
 class Grouping:
-    """A grouping (one of GROUPINGS, or TOTAL) of the period start..end, on both sides:
-    releases (seats released) and orders (sales)."""
+    """A grouping (one of GROUPINGS, or TOTAL) of the performances of start..end, on both
+    sides: releases (seats released) and orders (sales), each joined to its performance."""
 
     def __init__(self, group_by: str, start: date, end: date) -> None:
         self.group_by = group_by
         self.weeks = week_starts(start, end) if group_by == "week" else []
 
-    def key(self, at: ColumnElement) -> ColumnElement:
-        """The group of a row placed in time by `at` (its release's opening, its payment)."""
+    def key(self) -> ColumnElement:
+        """The group of a release or order, joined to its performance (and what else the
+        key needs)."""
         if self.group_by == TOTAL:
             return literal(TOTAL)
         if self.group_by == "venue":
@@ -40,29 +44,27 @@ class Grouping:
         elif self.group_by == "postcode_area":
             key = func.substr(Venue.postcode, 1, 2)
         else:
-            key = instant_buckets(at, self.weeks)
+            key = instant_buckets(Performance.starts_at, self.weeks)
         return bytewise(key)
 
     def releases(self, *columns: ColumnElement) -> Select:
-        """SELECT key, columns FROM releases (and what the key needs)."""
-        statement = select(self.key(Release.sales_open_at).label("g"), *columns)
-        statement = statement.select_from(Release)
+        """SELECT key, columns FROM releases JOIN performances (and what the key needs)."""
+        statement = with_performance(
+            select(self.key().label("g"), *columns).select_from(Release), from_orders=False)
         if self.group_by in ("venue", "postcode_area"):
             statement = statement.join(Venue, Venue.id == Release.venue_id)
         elif self.group_by == "discipline":
-            statement = (statement.join(Performance, Performance.id == Release.performance_id)
-                         .join(Show, Show.id == Performance.show_id))
+            statement = statement.join(Show, Show.id == Performance.show_id)
         return statement
 
     def orders(self, *columns: ColumnElement) -> Select:
-        """SELECT key, columns FROM orders (and what the key needs)."""
-        statement = select(self.key(Order.paid_at).label("g"), *columns).select_from(Order)
+        """SELECT key, columns FROM orders JOIN releases, performances (and the key's needs)."""
+        statement = with_performance(
+            select(self.key().label("g"), *columns).select_from(Order))
         if self.group_by in ("venue", "postcode_area"):
             statement = statement.join(Venue, Venue.id == Order.venue_id)
         elif self.group_by == "discipline":
-            statement = (statement.join(Release, Release.id == Order.release_id)
-                         .join(Performance, Performance.id == Release.performance_id)
-                         .join(Show, Show.id == Performance.show_id))
+            statement = statement.join(Show, Show.id == Performance.show_id)
         return statement
 
     def grouped(self, statement: Select, *extra: ColumnElement) -> Select:

@@ -6,9 +6,13 @@ about one person ever reaches Python. A group with fewer than MIN_BUYERS buyers 
 but hides what is derived from the buyers themselves (age share, distance, new-buyer
 share), so that nobody can be singled out.
 
-Periods are Paris calendar days, inclusive; a release counts on the day its sales
-opened, a sale on the day it was paid (marketplace.domain.uptake.sales says what a sale and a
-buyer are).
+Periods are Paris calendar days, inclusive, and select performances by their date: every
+figure of a row is about those performances (marketplace.domain.uptake.sales says what a
+sale and a buyer are). Each figure has one written definition, shown beside it on the
+dashboard (marketplace/blueprints/agency/definitions.py) and in the README. Every ratio
+is a ratio of sums over units that each belong to exactly one row (a seat, an order), so
+that the region's figure is the rows' mean weighted by their own denominators, never
+outside the rows' range.
 """
 
 from __future__ import annotations
@@ -25,8 +29,7 @@ from marketplace.domain.inventory.models import Release
 from marketplace.domain.orders.models import Order
 from marketplace.domain.uptake.distances import PostcodeLocator, median_distances
 from marketplace.domain.uptake.grouping import TOTAL, Grouping
-from marketplace.domain.uptake.periods import paris_day_bounds
-from marketplace.domain.uptake.sales import buyer_identity, paid_orders
+from marketplace.domain.uptake.sales import buyer_identity, paid_orders, performances_on
 from marketplace.domain.uptake.sql import roomy
 
 MIN_BUYERS = 10
@@ -42,9 +45,9 @@ class UptakeRow:
     face_value_cents: int = 0
     orders: int = 0
     buyers: int = 0
-    new_buyers: int = 0
-    aged_buyers: int = 0
-    young_buyers: int = 0
+    new_orders: int = 0  # orders that were their buyer's first at the venue
+    aged_orders: int = 0  # orders whose buyer gave a birth year
+    young_orders: int = 0  # of which the buyer is under YOUNG_AGE
     median_km: float | None = None  # of every buyer's trip, hidden below MIN_BUYERS
 
     @property
@@ -68,15 +71,17 @@ class UptakeRow:
 
     @property
     def new_to_venue_share(self) -> float | None:
-        if self.identifiable or not self.buyers:
+        """Orders that were their buyer's first at the venue, of all orders (FIGURES)."""
+        if self.identifiable or not self.orders:
             return None
-        return round(self.new_buyers / self.buyers, 4)
+        return round(self.new_orders / self.orders, 4)
 
     @property
     def under_30_share(self) -> float | None:
-        if self.identifiable or not self.aged_buyers:
+        """Orders by a buyer under 30, of the orders whose buyer gave a birth year."""
+        if self.identifiable or not self.aged_orders:
             return None
-        return round(self.young_buyers / self.aged_buyers, 4)
+        return round(self.young_orders / self.aged_orders, 4)
 
     @property
     def median_buyer_distance_km(self) -> float | None:
@@ -98,7 +103,8 @@ class UptakeRow:
 
 def uptake(session: Session, start: date, end: date, group_by: str,
            locate_postcode: PostcodeLocator) -> list[UptakeRow]:
-    """Uptake rows for the Paris days start..end (inclusive), grouped as asked, by group."""
+    """Uptake rows of the performances of the Paris days start..end (inclusive), grouped as
+    asked, by group."""
     return _rows(session, start, end, Grouping(group_by, start, end), locate_postcode)
 
 
@@ -112,11 +118,10 @@ def region_totals(session: Session, start: date, end: date,
 def seats(session: Session, start: date, end: date, group_by: str) -> list[UptakeRow]:
     """Only seats released and sold (and so sell-through) per group: what a chart needs."""
     grouping = Grouping(group_by, start, end)
-    since, until = paris_day_bounds(start, end)
     rows: dict[str, UptakeRow] = {}
     for side, figure in (
             (grouping.releases(func.sum(Release.quantity)).where(
-                Release.sales_open_at >= since, Release.sales_open_at < until), "released"),
+                *performances_on(start, end)), "released"),
             (grouping.orders(func.sum(Order.quantity)).where(*paid_orders(start, end)), "sold")):
         for group, count in session.execute(grouping.grouped(side)):
             if count is not None:
@@ -128,7 +133,6 @@ def seats(session: Session, start: date, end: date, group_by: str) -> list[Uptak
 def _rows(session: Session, start: date, end: date, grouping: Grouping,
           locate_postcode: PostcodeLocator) -> list[UptakeRow]:
     roomy(session)
-    since, until = paris_day_bounds(start, end)
     rows: dict[str, UptakeRow] = {}
 
     def row(group) -> UptakeRow:
@@ -138,7 +142,7 @@ def _rows(session: Session, start: date, end: date, grouping: Grouping,
         return found
 
     released = grouping.grouped(grouping.releases(func.sum(Release.quantity)).where(
-        Release.sales_open_at >= since, Release.sales_open_at < until))
+        *performances_on(start, end)))
     for group, quantity in session.execute(released):
         if quantity is not None:
             row(group).released = int(quantity)
@@ -146,8 +150,8 @@ def _rows(session: Session, start: date, end: date, grouping: Grouping,
     for group, *figures in session.execute(_sales(grouping, start, end)):
         target = row(group)
         (target.sold, target.revenue_cents, target.face_value_cents, target.orders,
-         target.buyers, target.new_buyers, target.aged_buyers,
-         target.young_buyers) = (int(value or 0) for value in figures)
+         target.buyers, target.new_orders, target.aged_orders,
+         target.young_orders) = (int(value or 0) for value in figures)
 
     for group, km in median_distances(session, grouping, start, end, locate_postcode).items():
         row(group).median_km = km
@@ -159,16 +163,16 @@ def _sales(grouping: Grouping, start: date, end: date) -> Select:
     cutoff = end.year - YOUNG_AGE
     buyer = buyer_identity()
 
-    def flag(condition: ColumnElement) -> ColumnElement:
-        return func.max(case((condition, 1), else_=0))
+    def count(condition: ColumnElement) -> ColumnElement:
+        return func.sum(case((condition, 1), else_=0))
 
     per_buyer = grouping.grouped(grouping.orders(
         func.sum(Order.quantity).label("sold"), func.sum(Order.total_cents).label("revenue"),
         func.sum(Order.quantity * Order.face_price_cents).label("face"),
         func.count(Order.id).label("orders"),
-        flag(Order.new_to_venue.is_(True)).label("new"),
-        flag(Order.buyer_birth_year.is_not(None)).label("aged"),
-        flag(Order.buyer_birth_year > cutoff).label("young"),
+        count(Order.new_to_venue.is_(True)).label("new"),
+        count(Order.buyer_birth_year.is_not(None)).label("aged"),
+        count(Order.buyer_birth_year > cutoff).label("young"),
     ).where(*paid_orders(start, end)), buyer).subquery()
     statement = select(per_buyer.c.g, func.sum(per_buyer.c.sold), func.sum(per_buyer.c.revenue),
                        func.sum(per_buyer.c.face), func.sum(per_buyer.c.orders), func.count(),

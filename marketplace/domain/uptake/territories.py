@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.domain.orders.models import Order
 from marketplace.domain.uptake.queries import MIN_BUYERS
-from marketplace.domain.uptake.sales import buyer_identity, paid_orders
+from marketplace.domain.uptake.sales import buyer_identity, paid_orders, with_performance
 from marketplace.domain.uptake.sql import roomy
 
 DEPARTEMENTS = {
@@ -70,13 +70,14 @@ class BuyerTerritories:
 
 
 def buyer_territories(session: Session, start: date, end: date) -> BuyerTerritories:
-    """The period's buyers by the département of their postcode, most buyers first."""
+    """The buyers of the period's performances by the département of their postcode, most
+    buyers first."""
     roomy(session)
     area = func.substr(Order.buyer_postcode, 1, 2)
     buyer = buyer_identity()
     result = BuyerTerritories()
-    rows = session.execute(
-        select(area, func.count(distinct(buyer)), func.count(Order.id), func.sum(Order.quantity))
+    rows = session.execute(with_performance(
+        select(area, func.count(distinct(buyer)), func.count(Order.id), func.sum(Order.quantity)))
         .where(*paid_orders(start, end)).group_by(area))
     for code, buyers, orders, seats in rows:
         figures = AreaFigures(code or "", int(buyers), int(orders), int(seats))

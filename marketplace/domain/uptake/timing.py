@@ -1,4 +1,5 @@
-"""When people buy: paid orders by hours between payment and curtain (a histogram)."""
+"""When people buy: the sales of the period's performances by hours between payment and
+curtain (a histogram)."""
 
 from __future__ import annotations
 

@@ -28,6 +28,7 @@ TRANSLATION_DIRECTORIES = [
     str(PROJECT_ROOT / "marketplace" / "blueprints" / "privacy" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "blueprints" / "agency" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "domain" / "watches" / "translations"),
+    str(PROJECT_ROOT / "marketplace" / "domain" / "follows" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "blueprints" / "staff_accounts" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "blueprints" / "legal" / "translations"),
     # Words every area shares (disciplines, services' messages); last, so they read the same.
@@ -132,6 +133,8 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.blueprints.legal.views import bp as legal_bp
     from marketplace.blueprints.privacy.views import bp as privacy_bp
     from marketplace.blueprints.storefront.feedback import bp as feedback_bp
+    from marketplace.blueprints.storefront.follows import bp as follows_bp
+    from marketplace.blueprints.storefront.push import bp as push_bp
     from marketplace.blueprints.storefront.views import bp as storefront_bp
     from marketplace.blueprints.storefront.watches import bp as watches_bp
     from marketplace.web.digests import bp as digests_bp
@@ -144,6 +147,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_bp)
     app.register_blueprint(legal_bp)
     app.register_blueprint(watches_bp)
+    app.register_blueprint(follows_bp)
+    app.register_blueprint(push_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(digests_bp)
     register_api(app, rest_api, csrf)

@@ -20,6 +20,7 @@ from marketplace.domain.accounts.services import issue_token
 from marketplace.domain.catalog.models import DISCIPLINES, Venue
 from marketplace.domain.catalog.services import add_venue
 from marketplace.domain.errors import DomainError
+from marketplace.domain.push.channel import generate_key_pair
 from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.scheduler.command import scheduler_command
@@ -27,12 +28,14 @@ from marketplace.scheduler.command import scheduler_command
 demo_cli = AppGroup("demo", help="The demo region.")
 venue_cli = AppGroup("venue", help="Venues.")
 token_cli = AppGroup("token", help="API tokens for venue systems and the agency.")
+push_cli = AppGroup("push", help="Web Push notifications.")
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(venue_cli)
     app.cli.add_command(token_cli)
+    app.cli.add_command(push_cli)
     app.cli.add_command(scheduler_command)
 
 
@@ -90,3 +93,11 @@ def token_issue(venue_slug: str | None, agency: bool, label: str) -> None:
     token = issue_token(db.session, venue=venue, label=label, now=utcnow())
     db.session.commit()
     click.echo(token)
+
+
+@push_cli.command("keys")
+def push_keys() -> None:
+    """Print a new VAPID key pair: VAPID_PRIVATE_KEY=… (keep it secret) and the public key."""
+    private, public = generate_key_pair()
+    click.echo(f"VAPID_PRIVATE_KEY={private}")
+    click.echo(f"# public key (browsers subscribe with it; the app derives it): {public}")

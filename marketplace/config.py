@@ -108,6 +108,15 @@ def config_from_env(instance_path: Path, env: dict[str, str] | None = None) -> d
         # to public addresses.
         "WEBHOOK_ALLOW_PRIVATE": _flag(env.get("WEBHOOK_ALLOW_PRIVATE"), False),
         "WEBHOOK_ALLOW_HTTP": _flag(env.get("WEBHOOK_ALLOW_HTTP"), False),
+        # Web Push (alerts, followed venues, waiting-list offers): the VAPID private key
+        # (`flask push keys` makes one; unset: no push, e-mail only), the contact the push
+        # services see (default: mailto: MAIL_FROM's address), how long a push service may
+        # take to answer before the e-mail goes instead, and rule 9's exception for tests
+        # and development (a push service on this machine; WEBHOOK_ALLOW_PRIVATE also does).
+        "VAPID_PRIVATE_KEY": env.get("VAPID_PRIVATE_KEY") or None,
+        "VAPID_SUBJECT": env.get("VAPID_SUBJECT") or None,
+        "PUSH_TIMEOUT_SECONDS": float(env.get("PUSH_TIMEOUT_SECONDS") or 5),
+        "PUSH_ALLOW_PRIVATE": _flag(env.get("PUSH_ALLOW_PRIVATE"), False),
         # Reverse proxies in front of the app whose X-Forwarded-* headers are believed.
         "TRUSTED_PROXY_HOPS": _count(env.get("TRUSTED_PROXY_HOPS"), "TRUSTED_PROXY_HOPS"),
         "PLATFORM_COMMISSION_PERCENT": int(env.get("PLATFORM_COMMISSION_PERCENT") or 8),

@@ -137,17 +137,17 @@ def check_url(url: str, policy: OutboundPolicy, *, field: str = "webhook_url") -
     return Target(scheme, host, port, path, tuple(dict.fromkeys(str(a) for a in addresses)))
 
 
-def post(url: str, body: bytes, headers: Mapping[str, str], policy: OutboundPolicy
-         ) -> tuple[int | None, str | None]:
+def post(url: str, body: bytes, headers: Mapping[str, str], policy: OutboundPolicy, *,
+         read_timeout: float = READ_TIMEOUT_SECONDS) -> tuple[int | None, str | None]:
     """POST `body` to `url` under rule 9: (HTTP status, None) or (None, NOT_ALLOWED |
     NO_ANSWER). A redirect is returned as its 3xx status, never followed; the answer's
-    body is never read."""
+    body is never read. `read_timeout`: how long to wait for the answer, in seconds."""
     try:
         target = check_url(url, policy)
     except AddressNotAllowed:
         return None, NOT_ALLOWED
     for address in target.addresses[:MAX_ADDRESSES_TRIED]:
-        pool = _pool(target, address)
+        pool = _pool(target, address, read_timeout)
         try:
             response = pool.urlopen(
                 "POST", target.path, body=body,
@@ -204,8 +204,9 @@ def _is_ip_literal(host: str) -> bool:
     return True
 
 
-def _pool(target: Target, address: str) -> urllib3.HTTPConnectionPool:
-    timeout = urllib3.Timeout(connect=CONNECT_TIMEOUT_SECONDS, read=READ_TIMEOUT_SECONDS)
+def _pool(target: Target, address: str, read_timeout: float = READ_TIMEOUT_SECONDS
+          ) -> urllib3.HTTPConnectionPool:
+    timeout = urllib3.Timeout(connect=CONNECT_TIMEOUT_SECONDS, read=read_timeout)
     if target.scheme == "http":
         return urllib3.HTTPConnectionPool(address, target.port, timeout=timeout, retries=False)
     # Connect to the vetted address; verify the certificate (and send SNI) for the name.

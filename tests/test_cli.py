@@ -93,3 +93,15 @@ def test_venue_add_refuses_bad_input_and_adds_nothing(db, cli, option, value, hi
     assert result.stdout == ""
     assert hint in result.stderr
     assert _count(db, Venue.id) == 0
+
+
+def test_push_keys_prints_a_vapid_pair_the_app_can_use(cli):
+    from marketplace.domain.push.channel import push_channel
+
+    result = cli("push", "keys")
+    assert result.exit_code == 0
+    private_line, public_line = result.output.strip().splitlines()
+    private = private_line.removeprefix("VAPID_PRIVATE_KEY=")
+    public = public_line.rsplit(" ", 1)[1]
+    assert push_channel({"VAPID_PRIVATE_KEY": private}).public_key == public
+    assert cli("push", "keys").output != result.output  # a new pair each time

@@ -23,9 +23,9 @@ from tests.test_authorization import snapshot
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # Opened from an e-mail (one-click unsubscribe, RFC 8058; a star rating): the link is the key.
-EXEMPT = {"watches.stop", "feedback.rate", "digests.stop", "digests.resume"}
-EXEMPT_TEMPLATES = {"watches/unsubscribe.html", "feedback/rate.html", "digests/stop.html",
-                    "digests/stopped.html"}
+EXEMPT = {"watches.stop", "follows.stop", "feedback.rate", "digests.stop", "digests.resume"}
+EXEMPT_TEMPLATES = {"watches/unsubscribe.html", "follows/stop.html", "feedback/rate.html",
+                    "digests/stop.html", "digests/stopped.html"}
 FORM = {"code": "x", "quantity": "3", "role": "manager", "email": "new@example.org",
         "password": "x", "label": "x", "title": "x", "name": "x", "postcode": "13001",
         "action": "pay", "note": "5"}

@@ -24,10 +24,15 @@ from marketplace.domain.contacts.webhooks import (
     sign,
 )
 from marketplace.domain.feedback.services import record_feedback
+from marketplace.domain.follows.models import Follow
+from marketplace.domain.follows.services import confirm_follow, follow_venue
 from marketplace.domain.mail.links import mail_links
 from marketplace.domain.mail.mailer import queue_email
 from marketplace.domain.mail.models import OutboundEmail
 from marketplace.domain.orders.models import Order, PaymentEvent
+from marketplace.domain.push.channel import PushChannel, generate_key_pair
+from marketplace.domain.push.models import PushSubscription
+from marketplace.domain.push.services import save_subscription
 from marketplace.domain.rights.services import (
     LinkEmail,
     erase,
@@ -39,6 +44,7 @@ from marketplace.domain.watches.models import Watch
 from marketplace.domain.watches.services import confirm_watch, create_watch
 from tests.buying import bought, checkout, hold_seats
 from tests.factories import MembershipFactory, ReleaseFactory, VenueFactory, log_in
+from tests.push_receiver import PushService
 from tests.test_contacts import paid_order
 from tests.webhook_receiver import LOCAL, webhook_receiver
 
@@ -152,6 +158,11 @@ def the_buyer_everywhere(app, db, now, receiver_url: str) -> dict:
                                         "lng": "6.23", "radius": "20"},
                            "fr", mail_links(app.config), now)
     confirm_watch(db.session, created.token, now)
+    followed = follow_venue(db.session, "la-criee", EMAIL, "fr", mail_links(app.config), now)
+    confirm_follow(db.session, followed.token, now)
+    save_subscription(db.session, EMAIL, "follow",
+                      PushService(url="https://198.51.100.7").subscription(),
+                      PushChannel(private_key=generate_key_pair()[0], policy=LOCAL), now)
     withdraw_consent(db.session, EMAIL, silo.slug, now)  # a contact.consent delivery
     token = issue_data_link(db.session, EMAIL, now).token
     db.session.commit()
@@ -167,7 +178,8 @@ def test_after_an_erasure_no_table_holds_the_buyer_and_each_venue_is_told(app, d
         world = the_buyer_everywhere(app, db, now, receiver.url)
         before = traces(db)
         assert set(before) >= {"orders", "contacts", "webhook_deliveries", "payment_events",
-                               "feedback", "outbound_emails", "watches", "data_links"}, before
+                               "feedback", "outbound_emails", "watches", "data_links",
+                               "follows", "push_subscriptions"}, before
         assert "buyer_birth_year" in before["orders"] and "birth_year" in before["contacts"]
         delivered = {d.id for d in db.session.scalars(select(WebhookDelivery).where(
             WebhookDelivery.status == "delivered"))}
@@ -187,6 +199,8 @@ def test_after_an_erasure_no_table_holds_the_buyer_and_each_venue_is_told(app, d
     orders = db.session.scalars(select(Order).where(Order.anonymised_at.is_not(None))).all()
     assert len(orders) == 4 and sum(o.quantity for o in orders) == 6
     assert db.session.scalars(select(Watch)).all() == []
+    assert db.session.scalars(select(Follow)).all() == []
+    assert db.session.scalars(select(PushSubscription)).all() == []
     # Each venue that held them is told, signed, by contact id and address digest only.
     [told] = [c for c in receiver.received if c["json"]["event"] == "contact.erased"]
     criee_contact = db.session.scalar(select(Contact.id).where(

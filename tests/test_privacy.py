@@ -221,3 +221,49 @@ def test_the_checkout_page_and_the_buyers_emails_link_them_too(app, db, client, 
         assert "http://kiosque.test/confidentialite" in body
         assert "http://kiosque.test/mes-donnees" in body
         assert "Ce que deviennent vos données" in body  # the buyer's language (French)
+
+
+def _follow_and_device(db, now, email="lea.martin@example.org", name="La Criée"):
+    from marketplace.domain.follows.models import Follow
+    from marketplace.domain.push.models import PushSubscription
+    from tests.push_receiver import PushService
+
+    venue = VenueFactory(name=name)
+    db.session.flush()
+    follow = Follow(email=email, venue_id=venue.id, token_hash=secrets.token_hex(32),
+                    created_at=now, confirmed_at=now)
+    keys = PushService().subscription()["keys"]
+    device = PushSubscription(email=email, endpoint=f"https://push.example.net/{name}",
+                              p256dh=keys["p256dh"], auth=keys["auth"], origin="follow",
+                              created_at=now)
+    db.session.add_all([follow, device])
+    db.session.commit()
+    return follow, device
+
+
+def test_the_page_lists_followed_venues_and_devices_and_stops_them_one_by_one(db, client,
+                                                                              now):
+    from marketplace.domain.follows.models import Follow
+    from marketplace.domain.push.models import PushSubscription
+
+    follow, device = _follow_and_device(db, now)
+    theirs, their_device = _follow_and_device(db, now, email="someone@else.org",
+                                              name="Le Silo")
+    token = data_link(db, "lea.martin@example.org", now)
+    page = client.get(f"/mes-donnees/{token}").get_data(as_text=True)
+    assert "Lieux que vous suivez" in page and "La Criée" in page and "Le Silo" not in page
+    assert "push.example.net" in page
+    body = client.get(f"/api/v1/me/data?token={token}").get_json()
+    assert [(f["venue"]["name"], f["status"]) for f in body["follows"]] == [("La Criée",
+                                                                            "active")]
+    assert [d["service"] for d in body["push_subscriptions"]] == ["push.example.net"]
+    base = f"/mes-donnees/{token}"
+    assert client.post(f"{base}/suivis/{theirs.id}/arreter").status_code == 404
+    assert client.post(f"{base}/notifications/{their_device.id}/retirer").status_code == 404
+    assert client.post(f"{base}/suivis/{follow.id}/arreter").status_code == 303
+    assert client.post(f"{base}/notifications/{device.id}/retirer").status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Follow, follow.id).unfollowed_at == now
+    assert db.session.get(Follow, theirs.id).unfollowed_at is None
+    assert [d.email for d in db.session.scalars(select(PushSubscription))] == [
+        "someone@else.org"]

@@ -32,7 +32,8 @@ allowed only where work must be committed step by step, listed in COMMIT_ALLOWED
   outcome: a crashed sender must not hold a claim nor lose what it delivered);
 - the scheduler's jobs, runner and locks (one commit per item of a batch, so one bad item
   does not undo the others; advisory locks on their own connection), and the batches
-  they call: watch alerts, the show-day e-mails and the staff digests;
+  they call: watch alerts, followers' digests (push.notify claims with `transaction()`),
+  the show-day e-mails and the staff digests;
 - the CLI commands (each one a request of its own: parse, call, commit once).
 
 Side effects only after commit
@@ -69,6 +70,7 @@ COMMIT_ALLOWED = (
     "marketplace/domain/orders/show_day_emails.py",
     "marketplace/scheduler/runner.py",
     "marketplace/domain/watches/alerts.py",
+    "marketplace/domain/follows/digest.py",
 )
 
 

@@ -4,9 +4,11 @@ from marketplace.domain.accounts.models import ApiToken, Membership, User
 from marketplace.domain.catalog.models import DISCIPLINES, GeocodedPlace, Performance, Show, Venue
 from marketplace.domain.contacts.models import Contact, DataLink, WebhookDelivery
 from marketplace.domain.feedback.models import Feedback
+from marketplace.domain.follows.models import Follow, FollowNotice
 from marketplace.domain.inventory.models import Hold, Release
 from marketplace.domain.mail.models import JobRun, OutboundEmail
 from marketplace.domain.orders.models import Order, Payment, PaymentEvent, Ticket
+from marketplace.domain.push.models import Notification, PushSubscription
 from marketplace.domain.watches.models import Watch, WatchAlert
 
 __all__ = [
@@ -15,15 +17,19 @@ __all__ = [
     "Contact",
     "DataLink",
     "Feedback",
+    "Follow",
+    "FollowNotice",
     "GeocodedPlace",
     "Hold",
     "JobRun",
     "Membership",
+    "Notification",
     "Order",
     "OutboundEmail",
     "Payment",
     "PaymentEvent",
     "Performance",
+    "PushSubscription",
     "Release",
     "Show",
     "Ticket",

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from marketplace.domain.mail.message import mail_settings
+from marketplace.domain.push.channel import push_channel
 from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db, redis_connector
 from marketplace.outbound import policy_from_config
@@ -25,7 +26,8 @@ def job_context() -> JobContext:
                       base_url=current_app.config.get("BASE_URL") or "http://127.0.0.1:5000",
                       secret_key=current_app.config["SECRET_KEY"],
                       webhook_policy=policy_from_config(current_app.config),
-                      mail=mail_settings(current_app.config))
+                      mail=mail_settings(current_app.config),
+                      push=push_channel(current_app.config))
 
 
 @click.command("scheduler")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from marketplace.domain.contacts.services import refresh_stages
 from marketplace.domain.contacts.webhooks import deliver_webhooks
 from marketplace.domain.digests.staff import queue_agency_digests, queue_venue_digests
+from marketplace.domain.follows.digest import tell_followers
 from marketplace.domain.inventory.client_caps import forget_ended_hold_clients
 from marketplace.domain.inventory.services import close_ended_releases, sweep_expired_holds
 from marketplace.domain.mail.links import MailLinks
@@ -24,6 +25,7 @@ from marketplace.domain.mail.mailer import deliver_emails
 from marketplace.domain.mail.message import MailSettings
 from marketplace.domain.orders.show_day_emails import queue_aftershow_emails, queue_practical_emails
 from marketplace.domain.purchases.confirmation import cancel_abandoned_orders
+from marketplace.domain.push.channel import PushChannel
 from marketplace.domain.watches.alerts import evaluate_watches
 from marketplace.outbound import OutboundPolicy
 
@@ -39,6 +41,8 @@ class JobContext:
     # Rule 9: where venue webhooks may go (strict unless the deployment says otherwise).
     webhook_policy: OutboundPolicy = OutboundPolicy()
     mail: MailSettings = MailSettings()
+    # Web Push (alerts, followed venues): off without a VAPID key.
+    push: PushChannel = PushChannel()
 
     @property
     def links(self) -> MailLinks:
@@ -91,7 +95,12 @@ def cancel_unpaid_orders(ctx: JobContext, now: datetime) -> int:
 
 def alert_watches(ctx: JobContext, now: datetime) -> int:
     with Session(ctx.engine) as session:
-        return _then_send(ctx, now, evaluate_watches(session, ctx.links, now))
+        return _then_send(ctx, now, evaluate_watches(session, ctx.links, now, ctx.push))
+
+
+def tell_venue_followers(ctx: JobContext, now: datetime) -> int:
+    with Session(ctx.engine) as session:
+        return _then_send(ctx, now, tell_followers(session, ctx.links, ctx.push, now))
 
 
 def send_practical_information(ctx: JobContext, now: datetime) -> int:
@@ -127,6 +136,7 @@ JOBS: tuple[Job, ...] = (
     Job("cancel_unpaid_orders", cancel_unpaid_orders, every=timedelta(minutes=10)),
     Job("close_releases", close_releases, every=timedelta(minutes=1)),
     Job("alert_watches", alert_watches, every=timedelta(minutes=5)),
+    Job("tell_venue_followers", tell_venue_followers, every=timedelta(minutes=10)),
     Job("send_practical_information", send_practical_information, every=timedelta(minutes=5)),
     Job("send_aftershow_emails", send_aftershow_emails, every=timedelta(minutes=15)),
     Job("send_venue_digests", send_venue_digests, every=timedelta(minutes=30),

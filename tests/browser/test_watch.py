@@ -43,7 +43,7 @@ def test_a_watch_made_in_the_browser_alerts_once_then_unsubscribes(
 
         phone.goto(f"{live_server}/offers/{release.id}")
         phone.get_by_text("Me prévenir", exact=True).first.click()
-        phone.get_by_label("Votre e-mail").fill("nadia@example.org")
+        phone.get_by_label("Votre e-mail", exact=True).fill("nadia@example.org")
         phone.get_by_label("Au plus (euros)").fill("10")
         phone.get_by_role("button", name="Me prévenir").click()
         phone.get_by_role("heading", name="Consultez votre boîte mail").wait_for()
@@ -86,7 +86,7 @@ def test_the_watch_is_for_the_filters_on_screen_after_changing_them(app, db, liv
     assert "/?discipline=dance" in phone.url  # the list came through htmx, no reload
     if phone.locator("#watch-form").get_attribute("open") is None:  # open under an empty list
         phone.get_by_text("Me prévenir", exact=True).first.click()
-    phone.get_by_label("Votre e-mail").fill("nadia@example.org")
+    phone.get_by_label("Votre e-mail", exact=True).fill("nadia@example.org")
     phone.get_by_role("button", name="Me prévenir").click()
     phone.get_by_role("heading", name="Consultez votre boîte mail").wait_for()
     db.session.expire_all()

@@ -29,6 +29,10 @@ class MyDataSchema(ma.Schema):
     orders = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "each with `tickets_url`, the link to its tickets"})
     watches = ma.fields.List(ma.fields.Dict(), metadata={"description": "alerts, any status"})
+    follows = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "venues followed (« Suivre ce lieu »), any status"})
+    push_subscriptions = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "browsers that get notifications: push service, since when"})
     emails = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "the e-mails sent to this address (subject, date), newest first"})
     data_links = ma.fields.List(ma.fields.Dict(), metadata={

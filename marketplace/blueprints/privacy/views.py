@@ -17,6 +17,8 @@ from marketplace.domain.rights.services import (
     erase,
     send_data_link,
     stop_alert,
+    stop_follow,
+    stop_push,
     withdraw_consent,
 )
 from marketplace.domain.timeutil import utcnow
@@ -90,6 +92,25 @@ def stop_watch(token: str, watch_id: int):
     if ActionForm().validate_on_submit():
         stop_alert(db.session, email, watch_id, now)
         flash(_("Done: this alert is stopped."))
+    return redirect(url_for("privacy.show", token=token), 303)
+
+
+@bp.post("/mes-donnees/<token>/suivis/<int:follow_id>/arreter")
+def stop_following(token: str, follow_id: int):
+    now = utcnow()
+    email = email_for_link(db.session, token, now)
+    if ActionForm().validate_on_submit():
+        stop_follow(db.session, email, follow_id, now)
+        flash(_("Done: you do not follow this venue any more."))
+    return redirect(url_for("privacy.show", token=token), 303)
+
+
+@bp.post("/mes-donnees/<token>/notifications/<int:subscription_id>/retirer")
+def stop_notifications(token: str, subscription_id: int):
+    email = email_for_link(db.session, token, utcnow())
+    if ActionForm().validate_on_submit():
+        stop_push(db.session, email, subscription_id)
+        flash(_("Done: this device will not get notifications any more."))
     return redirect(url_for("privacy.show", token=token), 303)
 
 

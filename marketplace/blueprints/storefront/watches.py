@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from marketplace.blueprints.storefront.push import push_offer
 from marketplace.domain.errors import NotFound, ValidationFailed
 from marketplace.domain.mail.links import mail_links
 from marketplace.domain.timeutil import utcnow
@@ -73,6 +74,7 @@ def confirm(token: str):
     except NotFound:
         return render_template("watches/ended.html"), 404
     return render_template("watches/confirmed.html", watch=watch,
+                           push=push_offer(watch.email, "watch"),
                            unsubscribe_url=mail_links(current_app.config)
                            .unsubscribe_url(watch.id))
 

@@ -9,6 +9,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 FEEDBACK_SALT = "kiosque-feedback"
 UNSUBSCRIBE_SALT = "kiosque-watch-unsubscribe"
 DIGESTS_SALT = "kiosque-digests-stop"
+UNFOLLOW_SALT = "kiosque-follow-stop"
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,21 @@ class MailLinks:
     def digests_stop_url(self, user_id: int) -> str:
         """Where one stops (one click, RFC 8058) or resumes the digests of this person."""
         return f"{self.base_url}/resumes/{self._signer(DIGESTS_SALT).dumps(user_id)}/arreter"
+
+    def unfollow_url(self, follow_id: int) -> str:
+        """Where one stops following a venue (one click, RFC 8058)."""
+        return f"{self.base_url}/suivis/{self._signer(UNFOLLOW_SALT).dumps(follow_id)}/arreter"
+
+    def unfollowed(self, token: str) -> int | None:
+        """The follow an unfollow link stands for, or None when it was not ours."""
+        try:
+            follow_id = self._signer(UNFOLLOW_SALT).loads(token)
+        except BadSignature:
+            return None
+        return follow_id if isinstance(follow_id, int) else None
+
+    def confirm_follow_url(self, token: str) -> str:
+        return f"{self.base_url}/suivis/{token}/confirmer"
 
     def confirm_url(self, token: str) -> str:
         return f"{self.base_url}/alertes/{token}/confirmer"

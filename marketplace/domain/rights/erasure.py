@@ -22,8 +22,10 @@ from marketplace.domain.catalog.models import Venue
 from marketplace.domain.contacts.models import Contact, DataLink
 from marketplace.domain.contacts.webhooks import forget_in_log, queue_erased_event
 from marketplace.domain.feedback.models import Feedback
+from marketplace.domain.follows.models import Follow, FollowNotice
 from marketplace.domain.mail.models import OutboundEmail
 from marketplace.domain.orders.models import Order, PaymentEvent
+from marketplace.domain.push.models import PushSubscription
 from marketplace.domain.watches.models import Watch, WatchAlert
 
 ERASED = "(erased)"
@@ -139,6 +141,21 @@ def _watches(session: Session, person: Erased, now: datetime) -> int:
                            .execution_options(synchronize_session=False)).rowcount
 
 
+def _follows(session: Session, person: Erased, now: datetime) -> int:
+    theirs = select(Follow.id).where(Follow.email == person.email)
+    session.execute(delete(FollowNotice).where(FollowNotice.follow_id.in_(theirs))
+                    .execution_options(synchronize_session=False))
+    return session.execute(delete(Follow).where(Follow.email == person.email)
+                           .execution_options(synchronize_session=False)).rowcount
+
+
+def _push_subscriptions(session: Session, person: Erased, now: datetime) -> int:
+    # A browser's endpoint and keys are theirs too: no notification reaches it any more.
+    return session.execute(delete(PushSubscription)
+                           .where(PushSubscription.email == person.email)
+                           .execution_options(synchronize_session=False)).rowcount
+
+
 def _data_links(session: Session, person: Erased, now: datetime) -> int:
     # The link that asked for the erasure dies with it.
     return session.execute(delete(DataLink).where(DataLink.email == person.email)
@@ -173,6 +190,8 @@ SCRUBBERS: tuple[tuple[str, Scrubber], ...] = (
     ("feedback", _feedback),
     ("outbound_emails", _emails),
     ("watches", _watches),
+    ("follows", _follows),
+    ("push_subscriptions", _push_subscriptions),
     ("data_links", _data_links),
     ("orders", _orders),
     ("contacts", _contacts),

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -26,12 +27,15 @@ from marketplace.domain.contacts.webhooks import contact_payload, queue_webhook
 from marketplace.domain.db import transaction
 from marketplace.domain.errors import DomainError, NotFound
 from marketplace.domain.feedback.models import Feedback
+from marketplace.domain.follows.models import Follow
+from marketplace.domain.follows.services import unfollow
 from marketplace.domain.inventory.models import Release
 from marketplace.domain.mail.caps import RecipientCap, recipient_capped
 from marketplace.domain.mail.mailer import queue_email
 from marketplace.domain.mail.models import OutboundEmail
 from marketplace.domain.orders.access import OrderLinks
 from marketplace.domain.orders.models import Order
+from marketplace.domain.push.services import remove_subscription, subscriptions_of
 from marketplace.domain.rights.erasure import erase_person, orders_of
 from marketplace.domain.watches.models import Watch
 from marketplace.domain.watches.services import unsubscribe
@@ -119,6 +123,13 @@ def data_about(session: Session, email: str, now: datetime, links: OrderLinks) -
         } for contact, slug, name in contacts],
         "orders": _orders(session, email, links),
         "watches": _watches(session, email, now),
+        "follows": _follows(session, email),
+        "push_subscriptions": [{
+            "id": row.id, "service": urlsplit(row.endpoint).hostname, "origin": row.origin,
+            "created_at": row.created_at.isoformat(),
+            "last_success_at": row.last_success_at.isoformat() if row.last_success_at
+            else None,
+        } for row in subscriptions_of(session, email)],
         "emails": [{"subject": subject, "created_at": created_at.isoformat(), "status": status}
                    for subject, created_at, status in session.execute(
                        select(OutboundEmail.subject, OutboundEmail.created_at,
@@ -157,6 +168,19 @@ def stop_alert(session: Session, email: str, watch_id: int, now: datetime) -> No
     if watch is None or watch.email != normalise_email(email):
         raise NotFound("You have no such alert.", code="unknown_alert")
     unsubscribe(session, watch, now)
+
+
+def stop_follow(session: Session, email: str, follow_id: int, now: datetime) -> None:
+    """Stop following one venue (again is fine); commits. NotFound if it is not theirs."""
+    follow = session.get(Follow, follow_id)
+    if follow is None or follow.email != normalise_email(email):
+        raise NotFound("You do not follow this venue (any more).", code="unknown_follow")
+    unfollow(session, follow, now)
+
+
+def stop_push(session: Session, email: str, subscription_id: int) -> None:
+    """Forget one of `email`'s browsers (no more notifications there); commits."""
+    remove_subscription(session, normalise_email(email), subscription_id)
 
 
 def erase(session: Session, email: str, now: datetime) -> dict[str, int]:
@@ -207,6 +231,21 @@ def _watches(session: Session, email: str, now: datetime) -> list[dict]:
         "last_alerted_at": watch.last_alerted_at.isoformat() if watch.last_alerted_at
         else None,
     } for watch, venue_name, show_title in rows]
+
+
+def _follows(session: Session, email: str) -> list[dict]:
+    rows = session.execute(
+        select(Follow, Venue.name, Venue.slug).join(Venue, Venue.id == Follow.venue_id)
+        .where(Follow.email == email).order_by(Follow.created_at, Follow.id)).all()
+    return [{
+        "id": follow.id, "venue": {"slug": slug, "name": name},
+        "status": "stopped" if follow.unfollowed_at is not None
+        else "active" if follow.confirmed_at is not None else "unconfirmed",
+        "created_at": follow.created_at.isoformat(),
+        "confirmed_at": follow.confirmed_at.isoformat() if follow.confirmed_at else None,
+        "last_notified_at": follow.last_notified_at.isoformat() if follow.last_notified_at
+        else None,
+    } for follow, name, slug in rows]
 
 
 def _watch_status(watch: Watch, now: datetime) -> str:

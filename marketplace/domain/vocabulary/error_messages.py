@@ -191,6 +191,13 @@ ERROR_MESSAGES: tuple[str, ...] = (
     N_("The price must be between 1 and 1000 euros."),
     N_("Unknown time."),
     N_("Not a number."),
+    # marketplace.domain.follows.services
+    N_("This venue does not exist."),
+    N_("You do not follow this venue (any more)."),
+    # marketplace.domain.push.services
+    N_("This page has expired: open the link of your e-mail again."),
+    N_("You have no such notifications."),
+    N_("This browser gave no subscription."),
     # marketplace.web.auth
     N_("A valid %(scope)s API token is required (Authorization: Bearer <token>)."),
     # marketplace.web.input_guard

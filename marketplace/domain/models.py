@@ -4,7 +4,7 @@ from marketplace.domain.accounts.models import ApiToken, Membership, User
 from marketplace.domain.catalog.models import DISCIPLINES, GeocodedPlace, Performance, Show, Venue
 from marketplace.domain.contacts.models import Contact, DataLink, WebhookDelivery
 from marketplace.domain.feedback.models import Feedback
-from marketplace.domain.inventory.models import Hold, Release
+from marketplace.domain.inventory.models import Hold, Release, WaitlistEntry
 from marketplace.domain.mail.models import JobRun, OutboundEmail
 from marketplace.domain.orders.models import Order, Payment, PaymentEvent, Ticket
 from marketplace.domain.watches.models import Watch, WatchAlert
@@ -29,6 +29,7 @@ __all__ = [
     "Ticket",
     "User",
     "Venue",
+    "WaitlistEntry",
     "Watch",
     "WatchAlert",
     "WebhookDelivery",

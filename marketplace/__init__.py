@@ -28,6 +28,7 @@ TRANSLATION_DIRECTORIES = [
     str(PROJECT_ROOT / "marketplace" / "blueprints" / "privacy" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "blueprints" / "agency" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "domain" / "watches" / "translations"),
+    str(PROJECT_ROOT / "marketplace" / "domain" / "waitlist" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "blueprints" / "staff_accounts" / "translations"),
     # Words every area shares (disciplines, services' messages); last, so they read the same.
     str(PROJECT_ROOT / "marketplace" / "domain" / "vocabulary" / "translations"),
@@ -79,9 +80,22 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace.web.after_commit import init_after_commit_sending
 
     init_after_commit_sending(app)
+    _tell_offers_by_email(app)
 
     register_cli(app)
     return app
+
+
+def _tell_offers_by_email(app: Flask) -> None:
+    """Seats the waiting line is offered (inventory.line) are e-mailed in the same
+    transaction, with this deployment's links (the last app built wins: one per process)."""
+    from functools import partial
+
+    from marketplace.domain.inventory.line import listen_for_offers
+    from marketplace.domain.mail.links import mail_links
+    from marketplace.domain.waitlist.emails import queue_offer_emails
+
+    listen_for_offers(partial(queue_offer_emails, links=mail_links(app.config)))
 
 
 def _engine_options(config: dict) -> dict:

@@ -145,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.blueprints.privacy.views import bp as privacy_bp
     from marketplace.blueprints.storefront.feedback import bp as feedback_bp
     from marketplace.blueprints.storefront.views import bp as storefront_bp
+    from marketplace.blueprints.storefront.waitlist import bp as waitlist_bp
     from marketplace.blueprints.storefront.watches import bp as watches_bp
     from marketplace.web.digests import bp as digests_bp
     from marketplace.web.health import bp as health_bp
@@ -155,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkout_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(watches_bp)
+    app.register_blueprint(waitlist_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(digests_bp)
     register_api(app, rest_api, csrf)

@@ -27,8 +27,9 @@ def queue_joined_email(within: Session, entry: EntryState, offer: Row, email: st
         "waitlist_joined", locale, entry=entry, show_title=offer.title,
         venue_name=offer.venue_name, starts_at=offer.starts_at,
         entry_url=links.waitlist_url(entry.entry_id), site_url=links.base_url)
+    _ = gettext_for(locale)
     queue_email(within, dedup_key=f"waitlist-joined:{entry.entry_id}:{now.isoformat()}",
-                to=email, subject=gettext_for(locale)("You are on the waiting list"),
+                to=email, subject=_("You are on the waiting list"),
                 body_text=text, body_html=html, now=now)
 
 
@@ -44,9 +45,9 @@ def queue_offer_emails(within: Session, offered: list[OfferedSeats], now: dateti
             total_cents=seats.quantity * seats.unit_price_cents,
             checkout_url=links.checkout_url(seats.hold_id),
             entry_url=links.waitlist_url(seats.entry_id), site_url=links.base_url)
+        _ = gettext_for(seats.locale)
         queue_email(within, dedup_key=f"waitlist-offer:{seats.hold_id}", to=seats.email,
-                    subject=gettext_for(seats.locale)("Seats are held for you: %(title)s")
-                    % {"title": show.title},
+                    subject=_("Seats are held for you: %(title)s") % {"title": show.title},
                     body_text=text, body_html=html, now=now)
 
 

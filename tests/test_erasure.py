@@ -35,6 +35,7 @@ from marketplace.domain.rights.services import (
     send_data_link,
     withdraw_consent,
 )
+from marketplace.domain.waitlist.services import join_waitlist
 from marketplace.domain.watches.models import Watch
 from marketplace.domain.watches.services import confirm_watch, create_watch
 from tests.buying import bought, checkout, hold_seats
@@ -153,6 +154,11 @@ def the_buyer_everywhere(app, db, now, receiver_url: str) -> dict:
                            "fr", mail_links(app.config), now)
     confirm_watch(db.session, created.token, now)
     withdraw_consent(db.session, EMAIL, silo.slug, now)  # a contact.consent delivery
+    full = ReleaseFactory(performance__show__venue=gymnase, quantity=1)
+    db.session.commit()
+    hold_seats(full, 1, now)
+    join_waitlist(db.session, full.id, {"email": EMAIL, "quantity": 1}, mail_links(app.config),
+                  now)
     token = issue_data_link(db.session, EMAIL, now).token
     db.session.commit()
     # The purchases were paid a minute on: deliver what is due then (Le Silo's fail).
@@ -167,7 +173,8 @@ def test_after_an_erasure_no_table_holds_the_buyer_and_each_venue_is_told(app, d
         world = the_buyer_everywhere(app, db, now, receiver.url)
         before = traces(db)
         assert set(before) >= {"orders", "contacts", "webhook_deliveries", "payment_events",
-                               "feedback", "outbound_emails", "watches", "data_links"}, before
+                               "feedback", "outbound_emails", "watches", "data_links",
+                               "waitlist_entries"}, before
         assert "buyer_birth_year" in before["orders"] and "birth_year" in before["contacts"]
         delivered = {d.id for d in db.session.scalars(select(WebhookDelivery).where(
             WebhookDelivery.status == "delivered"))}

@@ -29,6 +29,8 @@ class MyDataSchema(ma.Schema):
     orders = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "each with `tickets_url`, the link to its tickets"})
     watches = ma.fields.List(ma.fields.Dict(), metadata={"description": "alerts, any status"})
+    waitlist = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "waiting-list entries (show, venue, starts_at, quantity, status)"})
     emails = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "the e-mails sent to this address (subject, date), newest first"})
     data_links = ma.fields.List(ma.fields.Dict(), metadata={

@@ -27,6 +27,7 @@ from marketplace.domain.uptake.csvfile import csv_text
 from marketplace.domain.uptake.dashboard import build_dashboard
 from marketplace.domain.uptake.periods import paris_today
 from marketplace.domain.uptake.queries import MIN_BUYERS, region_postcode_locator
+from marketplace.domain.uptake.waitlist import WAITLIST_GROUPINGS, waitlist_demand
 from marketplace.extensions import db, htmx
 
 
@@ -51,6 +52,11 @@ def dashboard():
         names = venue_names(db.session)
         figures = build_dashboard(db.session, form.period, form.group_by.data,
                                   region_postcode_locator(db.session))
+        waitlist_by = form.group_by.data if form.group_by.data in WAITLIST_GROUPINGS \
+            else "venue"
+        context.update(waitlist=waitlist_demand(db.session, form.period.start,
+                                                form.period.end, waitlist_by),
+                       waitlist_by=waitlist_by)
         context.update(dashboard=figures, names=names, charts=chart_data(figures, names),
                        areas=territory_lines(figures.territories, figures.totals.buyers),
                        export_args={"from": form.period.start.isoformat(),

@@ -105,7 +105,9 @@ def serve_line(within: Session, release_id: int, now: datetime) -> list[OfferedS
             break
         if served is not _SKIPPED:
             offered.append(served)
-        entry = _first_fitting(within, release_id)
+        # No seat left after this one: nobody else fits, no need to ask.
+        more = served is _SKIPPED or entry.free > entry.quantity
+        entry = _first_fitting(within, release_id) if more else None
     if offered:
         for listener in _listener:
             listener(within, offered, now)
@@ -188,7 +190,7 @@ def _first_fitting(within: Session, release_id: int) -> Row | None:
             .where(Release.id == release_id).scalar_subquery())
     return within.execute(
         select(WaitlistEntry.id, WaitlistEntry.email, WaitlistEntry.locale,
-               WaitlistEntry.quantity)
+               WaitlistEntry.quantity, free.label("free"))
         .where(WaitlistEntry.release_id == release_id, WaitlistEntry.status == "waiting",
                WaitlistEntry.quantity <= free)
         .order_by(WaitlistEntry.joined_at, WaitlistEntry.id)

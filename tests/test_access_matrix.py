@@ -37,7 +37,7 @@ from tests.test_authorization import snapshot
 
 ROLES = ("anonymous", "spectator", "box_office", "manager", "other_manager", "agency")
 LOGIN = "login"  # 302 to the portal's login page, which the agency shares
-FORM = {"code": "x", "quantity": "3", "role": "manager", "email": "new@example.org",
+FORM = {"code": "x", "quantity": "3", "seats": "3", "role": "manager", "email": "new@example.org",
         "label": "x", "title": "x", "name": "x", "postcode": "13001", "city": "x",
         "lat": "43", "lng": "5", "starts_at": "2027-01-01T20:00", "note": "5"}
 JSON_BODIES = {"holds.post_hold": {"offer_id": None, "quantity": 1},

@@ -34,7 +34,7 @@ def test_joining_shows_the_place_and_how_it_works_and_e_mails_it(db, client, now
     release = sold_out(db, now)
     with time_machine.travel(now, tick=False):
         joined = client.post(f"/offers/{release.id}/liste-attente",
-                             data={"email": "Zoe@Example.org", "quantity": "2"},
+                             data={"email": "Zoe@Example.org", "seats": "2"},
                              headers={"Accept-Language": "fr"})
         assert joined.status_code == 303
         page = client.get(joined.headers["Location"], headers={"Accept-Language": "fr"})
@@ -51,7 +51,7 @@ def test_leaving_from_the_e_mailed_link_takes_one_click(db, client, now):
     release = sold_out(db, now)
     with time_machine.travel(now, tick=False):
         joined = client.post(f"/offers/{release.id}/liste-attente",
-                             data={"email": "zoe@example.org", "quantity": "1"})
+                             data={"email": "zoe@example.org", "seats": "1"})
         entry_url = joined.headers["Location"].replace("&joined=1", "")
         entry_id, token = re.search(r"/liste-attente/(\d+)\?token=([^&]+)", entry_url).groups()
         left = client.post(f"/liste-attente/{entry_id}/quitter", query_string={"token": token})
@@ -64,7 +64,7 @@ def test_a_bad_email_re_renders_the_offer_with_the_message(db, client, now):
     release = sold_out(db, now)
     with time_machine.travel(now, tick=False):
         answer = client.post(f"/offers/{release.id}/liste-attente",
-                             data={"email": "pas-une-adresse", "quantity": "1"})
+                             data={"email": "pas-une-adresse", "seats": "1"})
     assert answer.status_code == 422
     assert 'id="waitlist-error"' in answer.get_data(as_text=True)
     assert db.session.scalars(select(WaitlistEntry)).all() == []

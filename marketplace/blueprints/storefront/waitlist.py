@@ -23,7 +23,7 @@ bp = Blueprint("waiting_list", __name__)
 def join(offer_id: int):
     """Join the line, then the entry's page with its place (303)."""
     fields = {"email": request.form.get("email"),
-              "quantity": request.form.get("quantity", type=int)}
+              "quantity": request.form.get("seats", type=int)}
     links = mail_links(current_app.config)
     try:
         entry = join_waitlist(db.session, offer_id, fields, links, utcnow(),

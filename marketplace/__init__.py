@@ -29,6 +29,7 @@ TRANSLATION_DIRECTORIES = [
     str(PROJECT_ROOT / "marketplace" / "blueprints" / "agency" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "domain" / "watches" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "domain" / "follows" / "translations"),
+    str(PROJECT_ROOT / "marketplace" / "domain" / "waitlist" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "blueprints" / "staff_accounts" / "translations"),
     str(PROJECT_ROOT / "marketplace" / "blueprints" / "legal" / "translations"),
     # Words every area shares (disciplines, services' messages); last, so they read the same.
@@ -81,9 +82,22 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace.web.after_commit import init_after_commit_sending
 
     init_after_commit_sending(app)
+    _tell_offers_by_email(app)
 
     register_cli(app)
     return app
+
+
+def _tell_offers_by_email(app: Flask) -> None:
+    """Seats the waiting line is offered (inventory.line) are e-mailed in the same
+    transaction, with this deployment's links (the last app built wins: one per process)."""
+    from functools import partial
+
+    from marketplace.domain.inventory.line import listen_for_offers
+    from marketplace.domain.mail.links import mail_links
+    from marketplace.domain.waitlist.emails import queue_offer_emails
+
+    listen_for_offers(partial(queue_offer_emails, links=mail_links(app.config)))
 
 
 def _engine_options(config: dict) -> dict:
@@ -136,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.blueprints.storefront.follows import bp as follows_bp
     from marketplace.blueprints.storefront.push import bp as push_bp
     from marketplace.blueprints.storefront.views import bp as storefront_bp
+    from marketplace.blueprints.storefront.waitlist import bp as waitlist_bp
     from marketplace.blueprints.storefront.watches import bp as watches_bp
     from marketplace.web.digests import bp as digests_bp
     from marketplace.web.health import bp as health_bp
@@ -149,6 +164,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(watches_bp)
     app.register_blueprint(follows_bp)
     app.register_blueprint(push_bp)
+    app.register_blueprint(waitlist_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(digests_bp)
     register_api(app, rest_api, csrf)

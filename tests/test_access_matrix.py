@@ -37,13 +37,14 @@ from tests.test_authorization import snapshot
 
 ROLES = ("anonymous", "spectator", "box_office", "manager", "other_manager", "agency")
 LOGIN = "login"  # 302 to the portal's login page, which the agency shares
-FORM = {"code": "x", "quantity": "3", "role": "manager", "email": "new@example.org",
+FORM = {"code": "x", "quantity": "3", "seats": "3", "role": "manager", "email": "new@example.org",
         "label": "x", "title": "x", "name": "x", "postcode": "13001", "city": "x",
         "lat": "43", "lng": "5", "starts_at": "2027-01-01T20:00", "note": "5"}
 JSON_BODIES = {"holds.post_hold": {"offer_id": None, "quantity": 1},
                "checkout_api.post_checkout": {"email": "x@example.org", "name": "X",
                                               "postcode": "13001", "marketing_consent": False},
                "venue_api.post_checkin": {"code": "nope"},
+               "waitlist.post_waitlist_entry": {"email": "x@example.org", "quantity": 1},
                "venue_api.patch_release": {"quantity": 0},
                "venue_api.post_performance": {}, "venue_api.post_release": {},
                "venue_api.patch_venue_me": {"webhook_url": "https://127.0.0.1:9/hook"}}
@@ -64,6 +65,7 @@ ACCESS: dict[str, tuple] = {
     "agency.team": (L, L, 403, 403, 403, 200),
     "agency.venues": (L, L, 403, 403, 403, 200),
     "agency_api.get_uptake": (401, 401, 401, 401, 401, 200),
+    "agency_api.get_waitlist_demand": (401, 401, 401, 401, 401, 200),
     "api-docs.openapi_json": (200, 200, 200, 200, 200, 200),
     "checkout.abandon": (404, 303, 404, 404, 404, 404),
     "checkout.checkout_page": (200, 200, 200, 200, 200, 200),  # the hold id is the key
@@ -170,6 +172,13 @@ ACCESS: dict[str, tuple] = {
     "venues_portal.tokens": (L, L, 403, 200, 404, 404),
     "venues_portal.webhooks": (L, L, 403, 200, 404, 404),
     "venues_portal.withdraw": (L, L, 403, 302, 404, 404),
+    # The waiting list: seats are on sale (409 seats_available); a made-up entry link: 404.
+    "waiting_list.join": (409, 409, 409, 409, 409, 409),
+    "waiting_list.entry": (404, 404, 404, 404, 404, 404),
+    "waiting_list.leave": (404, 404, 404, 404, 404, 404),
+    "waitlist.post_waitlist_entry": (409, 409, 409, 409, 409, 409),
+    "waitlist.get_waitlist_entry": (422, 422, 422, 422, 422, 422),  # no ?token=
+    "waitlist.delete_waitlist_entry": (422, 422, 422, 422, 422, 422),
     "watches.check_inbox": (200, 200, 200, 200, 200, 200),
     "watches.confirm": (404, 404, 404, 404, 404, 404),
     "watches.create": (303, 303, 303, 303, 303, 303),
@@ -222,7 +231,7 @@ def world(app: Flask, db, now) -> World:
         "membership_id": box_office.id, "user_id": colleague.id, "order_id": order.id,
         "hold_id": hold.id, "code": order.tickets[0].code, "table": "uptake",
         "filename": "css/kiosque.css", "token": "not-a-token", "watch_id": 1,
-        "follow_id": 1, "subscription_id": 1,
+        "follow_id": 1, "subscription_id": 1, "entry_id": 1,
         "contact_id": db.session.scalar(select(Contact.id).where(Contact.venue_id == a.id)),
         "delivery_id": db.session.scalar(select(WebhookDelivery.id)),
         "token_id": db.session.scalar(select(ApiToken.id).where(ApiToken.venue_id == a.id)),

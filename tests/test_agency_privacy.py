@@ -21,6 +21,7 @@ from marketplace.domain.catalog.models import Venue
 from marketplace.domain.contacts.models import Contact
 from marketplace.domain.orders.models import Order
 from marketplace.domain.uptake.grouping import GROUPINGS
+from marketplace.domain.uptake.waitlist import WAITLIST_GROUPINGS
 from tests.buying import bought
 from tests.factories import ReleaseFactory, StaffFactory, log_in
 from tests.test_uptake_recount import PERIOD, PRIVATE_BIRTH_YEARS, generate_region
@@ -145,11 +146,14 @@ def test_no_agency_api_answer_names_a_buyer(app, db, client, world):
     values = personal_values(db)
     routes = [rule.rule for rule in app.url_map.iter_rules()
               if rule.rule.startswith("/api/v1/agency/") and "GET" in rule.methods]
-    assert routes == ["/api/v1/agency/uptake"]
+    assert routes == ["/api/v1/agency/uptake", "/api/v1/agency/waitlist"]
     headers = {"Authorization": f"Bearer {world['token']}"}
+    asked = {"/api/v1/agency/uptake": (GROUPINGS, ("json", "csv")),
+             "/api/v1/agency/waitlist": (WAITLIST_GROUPINGS, ("json",))}
     for route in routes:
-        for group_by in GROUPINGS:
-            for fmt in ("json", "csv"):
+        groupings, formats = asked[route]
+        for group_by in groupings:
+            for fmt in formats:
                 url = f"{route}?from={PERIOD.start}&to={PERIOD.end}&group_by={group_by}" \
                       f"&format={fmt}"
                 response = client.get(url, headers=headers)

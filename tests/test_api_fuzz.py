@@ -40,6 +40,8 @@ RULES_BEYOND_THE_DOCUMENT = {
     # `from` before `to`, at most two years apart, both within 2000–2100 (OpenAPI 3.0 has
     # no bounds for dates)
     ("GET", "/api/v1/agency/uptake"): {"from", "to"},
+    ("GET", "/api/v1/agency/waitlist"): {"from", "to"},
+    ("POST", "/api/v1/offers/{offer_id}/waitlist"): {"quantity"},  # this offer's max_per_order
 }
 
 

@@ -23,8 +23,10 @@ from tests.test_authorization import snapshot
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # Opened from an e-mail (one-click unsubscribe, RFC 8058; a star rating): the link is the key.
-EXEMPT = {"watches.stop", "follows.stop", "feedback.rate", "digests.stop", "digests.resume"}
-EXEMPT_TEMPLATES = {"watches/unsubscribe.html", "follows/stop.html", "feedback/rate.html",
+EXEMPT = {"watches.stop", "follows.stop", "feedback.rate", "digests.stop", "digests.resume",
+          "waiting_list.leave"}
+EXEMPT_TEMPLATES = {"watches/unsubscribe.html", "follows/stop.html", "waitlist/entry.html",
+                    "feedback/rate.html",
                     "digests/stop.html", "digests/stopped.html"}
 FORM = {"code": "x", "quantity": "3", "role": "manager", "email": "new@example.org",
         "password": "x", "label": "x", "title": "x", "name": "x", "postcode": "13001",
@@ -118,7 +120,7 @@ def test_every_post_form_on_the_rendered_pages_carries_the_token(
                 if 'method="post"' not in tag.lower():
                     continue
                 forms += 1
-                if any(f"/{path}/" in tag for path in ("alertes", "avis")):
+                if any(f"/{path}/" in tag for path in ("alertes", "avis", "liste-attente")):
                     continue
                 assert re.search(r'name="[\w-]*csrf_token"', match.group(1)), (rule.endpoint, tag)
     assert forms >= 3

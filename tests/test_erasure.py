@@ -40,6 +40,7 @@ from marketplace.domain.rights.services import (
     send_data_link,
     withdraw_consent,
 )
+from marketplace.domain.waitlist.services import join_waitlist
 from marketplace.domain.watches.models import Watch
 from marketplace.domain.watches.services import confirm_watch, create_watch
 from tests.buying import bought, checkout, hold_seats
@@ -164,6 +165,11 @@ def the_buyer_everywhere(app, db, now, receiver_url: str) -> dict:
                       PushService(url="https://198.51.100.7").subscription(),
                       PushChannel(private_key=generate_key_pair()[0], policy=LOCAL), now)
     withdraw_consent(db.session, EMAIL, silo.slug, now)  # a contact.consent delivery
+    full = ReleaseFactory(performance__show__venue=gymnase, quantity=1)
+    db.session.commit()
+    hold_seats(full, 1, now)
+    join_waitlist(db.session, full.id, {"email": EMAIL, "quantity": 1}, mail_links(app.config),
+                  now)
     token = issue_data_link(db.session, EMAIL, now).token
     db.session.commit()
     # The purchases were paid a minute on: deliver what is due then (Le Silo's fail).
@@ -179,7 +185,7 @@ def test_after_an_erasure_no_table_holds_the_buyer_and_each_venue_is_told(app, d
         before = traces(db)
         assert set(before) >= {"orders", "contacts", "webhook_deliveries", "payment_events",
                                "feedback", "outbound_emails", "watches", "data_links",
-                               "follows", "push_subscriptions"}, before
+                               "follows", "push_subscriptions", "waitlist_entries"}, before
         assert "buyer_birth_year" in before["orders"] and "birth_year" in before["contacts"]
         delivered = {d.id for d in db.session.scalars(select(WebhookDelivery).where(
             WebhookDelivery.status == "delivered"))}

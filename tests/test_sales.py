@@ -212,3 +212,25 @@ def test_the_csv_download(app, db, client, venue, now, box_office):
     assert response.headers["Content-Disposition"] == (
         f'attachment; filename="kiosque-ventes-{venue.slug}-2026-11-01-2026-11-30.csv"')
     assert response.data.startswith(b"\xef\xbb\xbf") and b"Le Misanthrope" in response.data
+
+
+def test_the_sales_page_shows_the_length_of_each_performances_waiting_line(
+        app, db, client, venue, now, box_office):
+    from marketplace.domain.models import WaitlistEntry
+
+    release = on_sale(venue, now, quantity=2)
+    db.session.commit()
+    bought(app, release, 2, now)
+    for n in range(3):
+        db.session.add(WaitlistEntry(release_id=release.id, email=f"file{n}@example.org",
+                                     quantity=1, locale="fr", status="waiting", joined_at=now))
+    db.session.add(WaitlistEntry(release_id=release.id, email="partie@example.org",
+                                 quantity=1, locale="fr", status="left", joined_at=now))
+    db.session.commit()
+    [row] = performance_sales(db.session, venue, start=now, end=now + timedelta(days=1),
+                              now=now, commission_percent=PERCENT)
+    assert row.waiting == 3
+    with time_machine.travel(now + timedelta(minutes=5), tick=False):
+        html = client.get(f"/portal/venues/{venue.slug}/sales").get_data(as_text=True)
+    assert "Liste d’attente" in html
+    assert "file0@example.org" not in html  # a count, never who

@@ -5,7 +5,7 @@ from marketplace.domain.catalog.models import DISCIPLINES, GeocodedPlace, Perfor
 from marketplace.domain.contacts.models import Contact, DataLink, WebhookDelivery
 from marketplace.domain.feedback.models import Feedback
 from marketplace.domain.follows.models import Follow, FollowNotice
-from marketplace.domain.inventory.models import Hold, Release
+from marketplace.domain.inventory.models import Hold, Release, WaitlistEntry
 from marketplace.domain.mail.models import JobRun, OutboundEmail
 from marketplace.domain.orders.models import Order, Payment, PaymentEvent, Ticket
 from marketplace.domain.push.models import Notification, PushSubscription
@@ -35,6 +35,7 @@ __all__ = [
     "Ticket",
     "User",
     "Venue",
+    "WaitlistEntry",
     "Watch",
     "WatchAlert",
     "WebhookDelivery",

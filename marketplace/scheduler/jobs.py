@@ -59,8 +59,9 @@ class Job:
 
 
 def sweep_holds(ctx: JobContext, now: datetime) -> int:
+    # Lapsed holds' seats go to waiting lines first: their offers' e-mails leave at once.
     with Session(ctx.engine) as session:
-        return sweep_expired_holds(session, now)
+        return _then_send(ctx, now, sweep_expired_holds(session, now))
 
 
 def forget_hold_clients(ctx: JobContext, now: datetime) -> int:

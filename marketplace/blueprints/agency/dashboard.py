@@ -30,6 +30,7 @@ from marketplace.domain.uptake.csvfile import csv_text
 from marketplace.domain.uptake.dashboard import build_dashboard
 from marketplace.domain.uptake.periods import paris_today
 from marketplace.domain.uptake.queries import MIN_BUYERS, region_postcode_locator
+from marketplace.domain.uptake.waitlist import WAITLIST_GROUPINGS, waitlist_demand
 from marketplace.extensions import db, htmx
 
 
@@ -57,6 +58,11 @@ def dashboard():
                                   region_postcode_locator(db.session))
         rows = sorted_rows(figures.rows, form.sort.data, form.order.data == "desc",
                            form.group_by.data, names)
+        waitlist_by = form.group_by.data if form.group_by.data in WAITLIST_GROUPINGS \
+            else "venue"
+        context.update(waitlist=waitlist_demand(db.session, form.period.start,
+                                                form.period.end, waitlist_by),
+                       waitlist_by=waitlist_by)
         context.update(dashboard=figures, names=names, charts=chart_data(figures, names),
                        rows=rows, sort_header=_sort_header(form),
                        venue_points=venue_points(db.session, figures.venues),

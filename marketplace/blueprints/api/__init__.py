@@ -13,8 +13,9 @@ def register_api(app: Flask, api: Api, csrf: CSRFProtect) -> None:
     from marketplace.blueprints.api.offers import blp as offers_blp
     from marketplace.blueprints.api.orders import blp as orders_blp
     from marketplace.blueprints.api.payments import blp as payments_blp
+    from marketplace.blueprints.api.waitlist import blp as waitlist_blp
 
-    for blp in (offers_blp, holds_blp, checkout_blp, payments_blp, orders_blp):
+    for blp in (offers_blp, holds_blp, checkout_blp, payments_blp, orders_blp, waitlist_blp):
         # Bearer tokens and anonymous JSON calls: no cookie session to forge, so no CSRF.
         csrf.exempt(blp)
         api.register_blueprint(blp, url_prefix="/api/v1")

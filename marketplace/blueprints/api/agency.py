@@ -13,6 +13,7 @@ from marketplace.domain.uptake.csvfile import csv_text
 from marketplace.domain.uptake.grouping import GROUPINGS
 from marketplace.domain.uptake.periods import MAX_PERIOD_DAYS
 from marketplace.domain.uptake.queries import region_postcode_locator, uptake
+from marketplace.domain.uptake.waitlist import WAITLIST_GROUPINGS, waitlist_demand
 from marketplace.extensions import db
 from marketplace.web.auth import agency_token_required
 
@@ -94,6 +95,47 @@ def get_uptake(query: dict):
     if query["format"] == "csv":
         return _csv(rows, query)
     return {**query, "rows": rows}
+
+
+class WaitlistQuerySchema(UptakeQuerySchema):
+    group_by = ma.fields.String(load_default="venue",
+                                validate=ma.validate.OneOf(WAITLIST_GROUPINGS))
+    format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json",)))
+
+
+class WaitlistRowSchema(ma.Schema):
+    group = ma.fields.String(metadata={"description": "venue slug or discipline",
+                                       "example": "la-criee"})
+    entries = ma.fields.Integer(metadata={"description": "people who joined a line",
+                                          "example": 12})
+    waiting = ma.fields.Integer(metadata={"description": "still in line", "example": 3})
+    served = ma.fields.Integer(metadata={"description": "offered seats when some came back",
+                                         "example": 7})
+    claimed = ma.fields.Integer(metadata={"description": "bought the seats offered",
+                                          "example": 5})
+    claim_rate = ma.fields.Float(allow_none=True, metadata={
+        "description": "claimed / served; null when none was served", "example": 0.714})
+
+
+class WaitlistDemandSchema(ma.Schema):
+    start = ma.fields.Date(data_key="from")
+    end = ma.fields.Date(data_key="to")
+    group_by = ma.fields.String()
+    rows = ma.fields.List(ma.fields.Nested(WaitlistRowSchema))
+
+
+@blp.get("/waitlist")
+@agency_token_required
+@blp.arguments(WaitlistQuerySchema, location="query")
+@blp.response(200, WaitlistDemandSchema)
+@blp.doc(security=[{"bearerAuth": []}])
+def get_waitlist_demand(query: dict):
+    """Waiting-list demand for the performances of the period, by venue or discipline:
+    entries, still waiting, served (offered seats), claimed (bought them). Counts only."""
+    rows = [row.as_dict() for row in waitlist_demand(
+        db.session, query["start"], query["end"], query["group_by"])]
+    return {"start": query["start"], "end": query["end"], "group_by": query["group_by"],
+            "rows": rows}
 
 
 def _csv(rows: list[dict], query: dict) -> Response:

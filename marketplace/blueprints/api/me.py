@@ -33,6 +33,8 @@ class MyDataSchema(ma.Schema):
         "description": "venues followed (« Suivre ce lieu »), any status"})
     push_subscriptions = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "browsers that get notifications: push service, since when"})
+    waitlist = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "waiting-list entries (show, venue, starts_at, quantity, status)"})
     emails = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "the e-mails sent to this address (subject, date), newest first"})
     data_links = ma.fields.List(ma.fields.Dict(), metadata={

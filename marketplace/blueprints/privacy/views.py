@@ -43,12 +43,18 @@ def _alert_statuses() -> dict[str, str]:
             "stopped": _("stopped"), "expired": _("ended")}
 
 
+def _waitlist_statuses() -> dict[str, str]:
+    return {"waiting": _("in line"), "offered": _("seats held for you"),
+            "claimed": _("bought"), "expired": _("ended"), "left": _("left")}
+
+
 def _data_page(email: str, token: str, erase_form: EraseForm, status: int = 200):
     data = data_about(db.session, email, utcnow(), order_links(current_app.config))
     return render_template("privacy/data.html", data=data, token=token,
                            action=ActionForm(), erase_form=erase_form,
                            order_statuses=_order_statuses(),
-                           alert_statuses=_alert_statuses()), status
+                           alert_statuses=_alert_statuses(),
+                           waitlist_statuses=_waitlist_statuses()), status
 
 
 @bp.get("/confidentialite")

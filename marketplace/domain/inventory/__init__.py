@@ -31,6 +31,10 @@ read. The CHECK constraint `sold + held <= quantity` stands behind them all.
     close           status open → closed   WHERE the sales window has ended
     stop sales      holds active → released, held -= theirs, status → closed
 
+Every move that gives seats back (give back, reclaim, refund, a raised quantity) then
+serves the release's waiting line in the same transaction, under the release row lock it
+has just taken: `line.py` (who is served, the claim window, the guarded statements).
+
 A hold's status change is itself guarded (`WHERE status = 'active' … RETURNING`): of two
 transactions ending the same hold, one gets its row back and moves the counters, the
 other gets nothing and moves nothing.

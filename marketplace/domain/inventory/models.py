@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.domain.db import Base, UTCDateTime
@@ -128,3 +128,37 @@ class Hold(Base):
     def total_cents(self) -> int:
         return self.quantity * self.unit_price_cents
 
+
+
+WAITLIST_STATUSES = ("waiting", "offered", "claimed", "expired", "left")
+
+
+class WaitlistEntry(Base):
+    """A place in line for a sold-out offer (DESIGN.md rule 11); served by inventory.line."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(
+            "status IN ('waiting', 'offered', 'claimed', 'expired', 'left')",
+            name="status_known"),
+        # One entry per e-mail and offer: joining again after leaving reuses the row.
+        UniqueConstraint("release_id", "email", name="uq_waitlist_entries_release_email"),
+        # The line of one release, in order: the hook reads its first fitting entry.
+        Index("ix_waitlist_entries_line", "release_id", "status", "joined_at", "id"),
+        Index("ix_waitlist_entries_hold", "hold_id"),
+        Index("ix_waitlist_entries_email", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    quantity: Mapped[int] = mapped_column(Integer)
+    locale: Mapped[str] = mapped_column(String(5), default="fr")
+    status: Mapped[str] = mapped_column(String(10), default="waiting")
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when seats were held for it: the hold (its expiry is the claim window's end).
+    hold_id: Mapped[str | None] = mapped_column(String(32))
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

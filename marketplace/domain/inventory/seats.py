@@ -19,6 +19,7 @@ from sqlalchemy import case, insert, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.domain.catalog.models import Performance
+from marketplace.domain.inventory import line
 from marketplace.domain.inventory.client_caps import HoldClient, check_client_cap
 from marketplace.domain.inventory.locking import bound_lock_waits
 from marketplace.domain.inventory.models import Hold, Release
@@ -29,6 +30,12 @@ _NO_SYNC = {"synchronize_session": False}
 class SeatsMoved(Exception):
     """The guarded UPDATE found fewer seats than a read just before; the hold row written
     in this transaction must go: the caller rolls back (domain.db's transaction() does)."""
+
+
+class LineFirst(SeatsMoved):
+    """The seats this hold would take include lapsed holds' seats, and people wait for
+    them in line: they go to the line first (`serve_lapsed`, its own transaction), then
+    the buyer tries again with what is left."""
 
 
 # Taking seats ---------------------------------------------------------------------------
@@ -46,6 +53,8 @@ def take_seats(session: Session, hold: Mapping[str, Any], now: datetime,
     bound_lock_waits(session)
     release_id, quantity = hold["release_id"], hold["quantity"]
     reclaimed = reclaim_lapsed_holds(session, release_id, now)
+    if reclaimed and line.has_waiting(session, release_id):
+        raise LineFirst  # rolled back: the lapsed holds are reclaimed for the line instead
     # The hold row goes in before the release row is locked: the hot row stays locked
     # only for its UPDATE and the commit.
     session.execute(insert(Hold).values(**hold, status="active", ended_at=None))
@@ -77,7 +86,17 @@ def reclaim_lapsed_holds(session: Session, release_id: int, now: datetime) -> in
         .where(Hold.release_id == release_id, Hold.status == "active", Hold.expires_at <= now)
         .with_for_update(skip_locked=True)
     )
-    return sum(session.execute(_expire(lapsed, now, Hold.quantity)).scalars())
+    rows = session.execute(_expire(lapsed, now, Hold.id, Hold.quantity)).all()
+    if rows:
+        line.end_offers(session, ((hold_id, "expired") for hold_id, _ in rows), now)
+    return sum(quantity for _, quantity in rows)
+
+
+def serve_lapsed(session: Session, release_id: int, now: datetime) -> None:
+    """Reclaim the release's lapsed holds and give their seats to its line (LineFirst)."""
+    reclaimed = reclaim_lapsed_holds(session, release_id, now)
+    if reclaimed:
+        _give_back(session, release_id, reclaimed, now)
 
 
 # Selling --------------------------------------------------------------------------------
@@ -108,6 +127,7 @@ def sell_held_seats(session: Session, hold_id: str, now: datetime) -> bool:
         .values(held=Release.held - quantity, sold=Release.sold + quantity, updated_at=now)
         .execution_options(**_NO_SYNC)
     )
+    line.claim_offer(session, hold_id, now)
     return True
 
 
@@ -135,6 +155,8 @@ def sell_seats_without_hold(session: Session, release_id: int, quantity: int,
     ).first()
     if sold is None and reclaimed:
         _give_back(session, release_id, reclaimed, now)
+    elif reclaimed:
+        line.serve_line(session, release_id, now)  # what this payment did not need
     return sold is not None
 
 
@@ -155,18 +177,20 @@ def give_back_hold(session: Session, hold_id: str, now: datetime, *,
         update(Hold)
         .where(Hold.id == hold_id, Hold.status == "active")
         .values(status=status, ended_at=now)
-        .returning(Hold.release_id, Hold.quantity)
+        .returning(Hold.release_id, Hold.quantity, Hold.status)
         .execution_options(**_NO_SYNC)
     ).first()
     if ended is None:
         return False
+    line.end_offers(session, [(hold_id, ended.status)], now)
     _give_back(session, ended.release_id, ended.quantity, now)
     return True
 
 
 def give_back_sold_seats(session: Session, release_id: int, quantity: int,
                          now: datetime) -> None:
-    """Count a refunded sale's seats as unsold again (on sale again if the release is open)."""
+    """Count a refunded sale's seats as unsold again: to the line first, then on sale
+    again if the release is open."""
     bound_lock_waits(session)
     session.execute(
         update(Release)
@@ -174,6 +198,7 @@ def give_back_sold_seats(session: Session, release_id: int, quantity: int,
         .values(sold=Release.sold - quantity, updated_at=now)
         .execution_options(**_NO_SYNC)
     )
+    line.serve_line(session, release_id, now)
 
 
 def expire_lapsed_holds(session: Session, now: datetime, limit: int) -> int:
@@ -190,8 +215,11 @@ def expire_lapsed_holds(session: Session, now: datetime, limit: int) -> int:
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    rows = session.execute(_expire(lapsed, now, Hold.release_id, Hold.quantity)).all()
-    _give_back_by_release(session, rows, now)
+    rows = session.execute(
+        _expire(lapsed, now, Hold.id, Hold.release_id, Hold.quantity)).all()
+    if rows:
+        line.end_offers(session, ((row.id, "expired") for row in rows), now)
+    _give_back_by_release(session, [(row.release_id, row.quantity) for row in rows], now)
     return len(rows)
 
 
@@ -212,6 +240,8 @@ def set_quantity(session: Session, release_id: int, quantity: int, now: datetime
     ).first()
     if changed is None and reclaimed:
         _give_back(session, release_id, reclaimed, now)
+    elif changed is not None:
+        line.serve_line(session, release_id, now)  # raised, or lapsed seats reclaimed
     return changed is not None
 
 
@@ -229,12 +259,14 @@ def withdraw(session: Session, release_id: int, now: datetime) -> None:
 def close_ended(session: Session, now: datetime) -> int:
     """Close the open releases whose sales window has ended; return how many."""
     bound_lock_waits(session)
-    return session.execute(
+    closed = session.execute(
         update(Release)
         .where(Release.status == "open", Release.sales_close_at <= now)
         .values(status="closed", updated_at=now)
         .execution_options(**_NO_SYNC)
     ).rowcount
+    line.lapse_unserved(session, now)  # nobody waits for seats that can no longer be sold
+    return closed
 
 
 def stop_sales(session: Session, performance_id: int, now: datetime) -> None:
@@ -249,10 +281,14 @@ def stop_sales(session: Session, performance_id: int, now: datetime) -> None:
         update(Hold)
         .where(Hold.release_id.in_(release_ids), Hold.status == "active")
         .values(status="released", ended_at=now)
-        .returning(Hold.release_id, Hold.quantity)
+        .returning(Hold.id, Hold.release_id, Hold.quantity)
         .execution_options(**_NO_SYNC)
     ).all()
-    _give_back_by_release(session, ended, now)
+    if ended:
+        line.end_offers(session, ((row.id, "expired") for row in ended), now)
+    _give_back_by_release(session, [(row.release_id, row.quantity) for row in ended], now,
+                          serve=False)
+    line.lapse_line(session, release_ids, now)
     session.execute(
         update(Release)
         .where(Release.performance_id == performance_id, Release.status != "closed")
@@ -274,19 +310,24 @@ def _expire(lapsed, now: datetime, *returning):
     )
 
 
-def _give_back_by_release(session: Session, ended, now: datetime) -> None:
+def _give_back_by_release(session: Session, ended, now: datetime, *,
+                          serve: bool = True) -> None:
     """Give back the seats of ended holds, given as (release_id, quantity) rows."""
     seats_by_release: dict[int, int] = defaultdict(int)
     for release_id, quantity in ended:
         seats_by_release[release_id] += quantity
     for release_id in sorted(seats_by_release):  # one lock order for every writer
-        _give_back(session, release_id, seats_by_release[release_id], now)
+        _give_back(session, release_id, seats_by_release[release_id], now, serve=serve)
 
 
-def _give_back(session: Session, release_id: int, seats: int, now: datetime) -> None:
+def _give_back(session: Session, release_id: int, seats: int, now: datetime, *,
+               serve: bool = True) -> None:
+    """Seats back: `held -= seats`, then (the release row now locked) to the line first."""
     session.execute(
         update(Release)
         .where(Release.id == release_id)
         .values(held=Release.held - seats, updated_at=now)
         .execution_options(**_NO_SYNC)
     )
+    if serve:
+        line.serve_line(session, release_id, now)

@@ -137,6 +137,9 @@ def place_hold(session: Session, offer_id: object, quantity: object, now: dateti
                 if offer.left < quantity:
                     raise _shortage(offer.left)
                 return _take_seats(session, offer, quantity, now, ttl_seconds, client)
+        except seats.LineFirst:
+            with seat_transaction(session):
+                seats.serve_lapsed(session, offer_id, now)
         except seats.SeatsMoved:
             continue
     # Each attempt read enough seats and lost them to faster buyers: say what is left now.
@@ -146,7 +149,8 @@ def place_hold(session: Session, offer_id: object, quantity: object, now: dateti
 
 
 def release_hold(session: Session, hold_id: str, now: datetime) -> bool:
-    """Give a hold's seats back at once; True if it did, False if they were already back.
+    """Give a hold's seats back at once (to the waiting line first, in the same
+    transaction); True if it did, False if they were already back.
 
     An unknown id is a 404 (`unknown_hold`); a hold already paid for is a 409.
     """

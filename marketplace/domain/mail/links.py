@@ -10,6 +10,7 @@ FEEDBACK_SALT = "kiosque-feedback"
 UNSUBSCRIBE_SALT = "kiosque-watch-unsubscribe"
 DIGESTS_SALT = "kiosque-digests-stop"
 UNFOLLOW_SALT = "kiosque-follow-stop"
+WAITLIST_SALT = "kiosque-waitlist-entry"
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,27 @@ class MailLinks:
 
     def confirm_follow_url(self, token: str) -> str:
         return f"{self.base_url}/suivis/{token}/confirmer"
+
+    def waitlist_token(self, entry_id: int) -> str:
+        """The token that opens (and leaves) one waiting-list entry."""
+        return self._signer(WAITLIST_SALT).dumps(entry_id)
+
+    def waitlist_entry(self, token: object) -> int | None:
+        """The entry a waiting-list token stands for, or None when it was not ours."""
+        if not isinstance(token, str) or len(token) > 200:
+            return None
+        try:
+            entry_id = self._signer(WAITLIST_SALT).loads(token)
+        except BadSignature:
+            return None
+        return entry_id if isinstance(entry_id, int) else None
+
+    def waitlist_url(self, entry_id: int) -> str:
+        """The entry's page: its place in line, and the one-click way out."""
+        return f"{self.base_url}/liste-attente/{entry_id}?token={self.waitlist_token(entry_id)}"
+
+    def checkout_url(self, hold_id: str) -> str:
+        return f"{self.base_url}/checkout/{hold_id}"
 
     def confirm_url(self, token: str) -> str:
         return f"{self.base_url}/alertes/{token}/confirmer"

@@ -29,6 +29,7 @@ _CATALOGUES = (
     _ROOT / "marketplace" / "translations",
     _ROOT / "marketplace" / "domain" / "watches" / "translations",
     _ROOT / "marketplace" / "domain" / "follows" / "translations",
+    _ROOT / "marketplace" / "domain" / "waitlist" / "translations",
     _ROOT / "marketplace" / "blueprints" / "privacy" / "translations",  # e-mails' "your data" lines
     _ROOT / "marketplace" / "domain" / "vocabulary" / "translations",  # discipline names
     # Staff e-mails (marketplace.domain.accounts.emails).

@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from marketplace.domain.catalog.models import Performance, Show, Venue
 from marketplace.domain.db import insert_once, transaction
-from marketplace.domain.errors import Conflict, NotFound, RateLimited, ValidationFailed
+from marketplace.domain.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    ValidationFailed,
+)
+from marketplace.domain.inventory.line import reserved_email
 from marketplace.domain.inventory.models import Hold, Release, new_public_id
 from marketplace.domain.mail.rendering import consent_text, known_locale
 from marketplace.domain.orders.access import OrderLinks, new_order_token
@@ -52,13 +59,18 @@ class Checkout:
     redirect_url: str
 
 
-def read_buyer(fields: Mapping[str, Any], now: datetime) -> Buyer:
-    """The buyer's details, checked; each refusal names its field (422)."""
-    email = text(fields.get("email"), "email", "The e-mail address", 254, required=True)
-    email = email.lower()
+def checked_email(value: object) -> str:
+    """An e-mail address as given (trimmed, lower case), or 422 naming the field `email`."""
+    email = text(value, "email", "The e-mail address", 254, required=True).lower()
     if not _EMAIL.match(email):
         raise ValidationFailed("This e-mail address does not look right (name@example.org).",
                                field="email")
+    return email
+
+
+def read_buyer(fields: Mapping[str, Any], now: datetime) -> Buyer:
+    """The buyer's details, checked; each refusal names its field (422)."""
+    email = checked_email(fields.get("email"))
     name = text(fields.get("name"), "name", "The name", 200, required=True)
     postcode = text(fields.get("postcode"), "postcode", "The postcode", 10, required=True)
     postcode = postcode.upper()
@@ -95,6 +107,7 @@ def check_out(session: Session, hold_id: object, fields: Mapping[str, Any], now:
     if resumed is not None:
         return resumed
     hold = checkout_hold(session, hold_id, now)
+    _check_reserved_for(session, hold.id, buyer.email)
     _check_buyer_cap(session, hold, buyer.email, now, max_seats_per_buyer)
     locale = known_locale(locale)
     token, token_hash = new_order_token()
@@ -226,6 +239,15 @@ def _checkout_hold(session: Session, row: Row) -> CheckoutHold:
         expires_at=row.expires_at, starts_at=row.starts_at, title=row.title,
         category=row.category, venue_name=row.venue_name, venue_city=row.venue_city,
     )
+
+
+def _check_reserved_for(session: Session, hold_id: str, email: str) -> None:
+    """Seats offered to a waiting-list entry are bought with that entry's e-mail only."""
+    reserved = reserved_email(session, hold_id)
+    if reserved is not None and reserved != email:
+        raise Forbidden("These seats are kept for the person in line they were offered to: "
+                        "check out with the e-mail address that joined the waiting list.",
+                        code="reserved_for_waitlist", field="email")
 
 
 def _check_buyer_cap(session: Session, hold: CheckoutHold, email: str, now: datetime,

@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.domain.catalog.models import Performance, Show, Venue
-from marketplace.domain.inventory.models import Release
+from marketplace.domain.inventory.models import Release, WaitlistEntry
 from marketplace.domain.inventory.queries import expired_held_seats
 from marketplace.domain.orders.models import Order
 from marketplace.domain.spreadsheets import inert
@@ -55,6 +55,7 @@ class ReleaseSales:
     left: int  # seats a buyer could still take (0 once withdrawn or closed)
     face_price_cents: int
     revenue_cents: int
+    waiting: int = 0  # entries in its waiting line (rule 11)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,11 @@ class PerformanceSales:
     @property
     def left(self) -> int:
         return sum(r.left for r in self.releases)
+
+    @property
+    def waiting(self) -> int:
+        """How many people wait in line for seats of this performance."""
+        return sum(r.waiting for r in self.releases)
 
 
 @dataclass(frozen=True)
@@ -155,7 +161,8 @@ def performance_sales(session: Session, venue: Venue, *, start: datetime, end: d
             release_id=r.id, category=r.category, status=r.status, quantity=r.quantity,
             sold=r.sold, held=held,
             left=r.quantity - r.sold - held if r.status == "open" else 0,
-            face_price_cents=r.face_price_cents, revenue_cents=revenue[r.id][1]))
+            face_price_cents=r.face_price_cents, revenue_cents=revenue[r.id][1],
+            waiting=r.waiting))
     return [PerformanceSales(
         performance_id=p.id, show_title=p.title, discipline=p.discipline,
         starts_at=p.starts_at, status=p.status, releases=by_performance[p.id],
@@ -262,11 +269,17 @@ def sales_csv(orders: Iterable[Order], commission_percent: float,
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+# The length of a release's waiting line (no e-mail: a count).
+_WAITING = (select(func.count()).select_from(WaitlistEntry)
+            .where(WaitlistEntry.release_id == Release.id, WaitlistEntry.status == "waiting")
+            .scalar_subquery())
+
+
 def _release_rows(session: Session, performance_ids: list[int], now: datetime):
     return session.execute(
         select(Release.id, Release.performance_id, Release.category, Release.status,
                Release.quantity, Release.sold, Release.held, Release.face_price_cents,
-               expired_held_seats(now).label("lapsed"))
+               expired_held_seats(now).label("lapsed"), _WAITING.label("waiting"))
         .where(Release.performance_id.in_(performance_ids))
         .order_by(Release.performance_id, Release.id)).all()
 

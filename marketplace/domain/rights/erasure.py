@@ -23,6 +23,7 @@ from marketplace.domain.contacts.models import Contact, DataLink
 from marketplace.domain.contacts.webhooks import forget_in_log, queue_erased_event
 from marketplace.domain.feedback.models import Feedback
 from marketplace.domain.follows.models import Follow, FollowNotice
+from marketplace.domain.inventory.models import WaitlistEntry
 from marketplace.domain.mail.models import OutboundEmail
 from marketplace.domain.orders.models import Order, PaymentEvent
 from marketplace.domain.push.models import PushSubscription
@@ -182,6 +183,19 @@ def _contacts(session: Session, person: Erased, now: datetime) -> int:
     ).rowcount
 
 
+def _waitlist(session: Session, person: Erased, now: datetime) -> int:
+    # The line's figures stay (the agency counts entries); the person leaves it.
+    tag = hashlib.sha256(person.email.encode()).hexdigest()[:12]
+    return session.execute(
+        update(WaitlistEntry).where(WaitlistEntry.email == person.email)
+        .values(email=literal(f"erased-{tag}-") + cast(WaitlistEntry.id, String) + "@invalid",
+                status=case((WaitlistEntry.status.in_(("waiting", "offered")), "left"),
+                            else_=WaitlistEntry.status),
+                ended_at=func.coalesce(WaitlistEntry.ended_at, now))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 # Every place a spectator's details live. Each works from what `_person` read beforehand,
 # so their order does not matter.
 SCRUBBERS: tuple[tuple[str, Scrubber], ...] = (
@@ -195,4 +209,5 @@ SCRUBBERS: tuple[tuple[str, Scrubber], ...] = (
     ("data_links", _data_links),
     ("orders", _orders),
     ("contacts", _contacts),
+    ("waitlist_entries", _waitlist),
 )

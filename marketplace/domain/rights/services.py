@@ -37,6 +37,7 @@ from marketplace.domain.orders.access import OrderLinks
 from marketplace.domain.orders.models import Order
 from marketplace.domain.push.services import remove_subscription, subscriptions_of
 from marketplace.domain.rights.erasure import erase_person, orders_of
+from marketplace.domain.waitlist.services import entries_of
 from marketplace.domain.watches.models import Watch
 from marketplace.domain.watches.services import unsubscribe
 
@@ -109,7 +110,8 @@ def send_data_link(session: Session, email: str, now: datetime, *,
 
 def data_about(session: Session, email: str, now: datetime, links: OrderLinks) -> dict:
     """Everything held about `email`: venues' contact entries, orders (with the link to
-    their tickets), alerts, the e-mails sent to it and the data links it asked for."""
+    their tickets), alerts, waiting-list entries, the e-mails sent to it and the data links
+    it asked for."""
     email = normalise_email(email)
     contacts = session.execute(
         select(Contact, Venue.slug, Venue.name).join(Venue, Venue.id == Contact.venue_id)
@@ -130,6 +132,10 @@ def data_about(session: Session, email: str, now: datetime, links: OrderLinks) -
             "last_success_at": row.last_success_at.isoformat() if row.last_success_at
             else None,
         } for row in subscriptions_of(session, email)],
+        "waitlist": [{"show": row.title, "venue": row.venue_name,
+                      "starts_at": row.starts_at.isoformat(), "quantity": row.quantity,
+                      "status": row.status, "joined_at": row.joined_at.isoformat()}
+                     for row in entries_of(session, email)],
         "emails": [{"subject": subject, "created_at": created_at.isoformat(), "status": status}
                    for subject, created_at, status in session.execute(
                        select(OutboundEmail.subject, OutboundEmail.created_at,

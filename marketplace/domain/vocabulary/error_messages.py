@@ -158,7 +158,13 @@ ERROR_MESSAGES: tuple[str, ...] = (
     # marketplace.domain.purchases.cancellation
     N_("Only a paid order can be refunded."),
     N_("This venue has no such order."),
+    # marketplace.domain.waitlist
+    N_("Seats are on sale for this offer (%(left)d left): buy them instead of waiting."),
+    N_("This e-mail address is already on the waiting list of this offer."),
+    N_("There is no such waiting-list entry."),
     # marketplace.domain.orders.checkout
+    N_("These seats are kept for the person in line they were offered to: check out with "
+       "the e-mail address that joined the waiting list."),
     N_("This e-mail address does not look right (name@example.org)."),
     N_("The postcode should look like 13001."),
     N_("The birth year must be a year, like 1990."),

@@ -338,7 +338,8 @@ def test_the_test_button_of_an_inside_address_sends_nothing_and_says_why(db, cli
         set_url(db, venue, receiver.url)
         page = log_page(client, venue, follow_from=f"/portal/venues/{venue.slug}/webhooks/test")
         assert receiver.connections == 0
-    assert "Événement d’essai non envoyé : cette adresse mène à un réseau privé ou local" in page
+    assert ("Événement d’essai non envoyé. Kiosque ne peut pas envoyer à cette adresse : elle "
+            "doit mener à un serveur sur Internet, pas à un réseau privé ou local.") in page
     assert "dernière réponse : aucune (adresse refusée : réseau privé ou local)" in page
 
 

@@ -103,11 +103,11 @@ def test_webhook(venue):
         except Conflict:
             flash(_("Give your tool's webhook address in the venue profile first."), "error")
         else:
-            flash(*test_message(result))
+            flash(*webhook_test_answer(result))
     return redirect(url_for(".webhooks", venue_slug=venue.slug))
 
 
-def test_message(result: WebhookTestResult) -> tuple[str, str]:
+def webhook_test_answer(result: WebhookTestResult) -> tuple[str, str]:
     """The test's answer as it happened, in the staff member's language, and its category."""
     took = _("(%(ms)s ms)", ms=format_decimal(result.elapsed_ms)) \
         if result.elapsed_ms is not None else ""

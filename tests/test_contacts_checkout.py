@@ -118,7 +118,7 @@ def test_a_paid_checkout_lands_the_buyer_in_the_venues_base_and_tool(
     assert "Le Misanthrope" in history and "Payée" in history
     export = client.get("/portal/venues/la-criee/contacts/export/marketing.csv").get_data()
     rows = list(csv.DictReader(io.StringIO(export.decode("utf-8-sig")), delimiter=";"))
-    assert [r["email"] for r in rows] == ["lea.martin@example.org"]
+    assert [r["E-mail"] for r in rows] == ["lea.martin@example.org"]
     pulled = client.get("/api/v1/venue/contacts",
                         headers={"Authorization": f"Bearer {token}"}).get_json()
     assert [(c["email"], c["stage"], c["purchases"], c["marketing_consent"])

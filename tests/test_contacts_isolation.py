@@ -9,7 +9,9 @@ A's contacts to someone who is not A.
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
@@ -77,6 +79,16 @@ def world(app, db, now, allow_private_webhooks):
 
 
 
+def readable(response) -> str:
+    """The answer as text: an .xlsx workbook's XML parts (cells included), else the body."""
+    body = response.get_data()
+    if body.startswith(b"PK"):
+        with zipfile.ZipFile(io.BytesIO(body)) as book:
+            return "".join(book.read(name).decode() for name in book.namelist()
+                           if name.endswith(".xml"))
+    return body.decode("utf-8", "replace")
+
+
 def assert_no_secret(text: str, where: str) -> None:
     for secret in SECRETS:
         assert secret not in text, f"{secret!r} leaked by {where}"
@@ -124,14 +136,15 @@ def test_venue_b_finds_nothing_of_as_contacts_on_any_of_its_own_pages(app, db, c
                 continue  # other writes are walked by tests/test_authorization.py
             response = client.open(build(rule, values), method=method, data={})
             assert response.status_code < 500, (method, rule.rule)
-            assert_no_secret(response.get_data(as_text=True), f"{method} {rule.rule}")
+            assert_no_secret(readable(response), f"{method} {rule.rule}")
             walked += 1
         for path in ("contacts", "contacts?q=secretname", "contacts?postcode=04",
                      "contacts/export/all.csv", "contacts/export/marketing.csv",
+                     "contacts/export/all.xlsx", "contacts/export/marketing.xlsx",
                      "webhooks"):
             response = client.get(f"/portal/venues/{world['b'].slug}/{path}")
             assert response.status_code == 200, path
-            assert_no_secret(response.get_data(as_text=True), path)
+            assert_no_secret(readable(response), path)
         b_base = client.get(f"/portal/venues/{world['b'].slug}/contacts/export/all.csv")
         assert B_BUYER[0] in b_base.get_data(as_text=True)  # B does see its own
         contact = client.get(f"/portal/venues/{world['b'].slug}/contacts/"
@@ -156,12 +169,13 @@ def test_nobody_but_as_managers_reaches_as_contact_pages(app, db, client, world,
                 continue
             response = client.open(build(rule, values), method=method, data={})
             assert response.status_code == expected, (who, method, rule.rule)
-            assert_no_secret(response.get_data(as_text=True), f"{method} {rule.rule}")
+            assert_no_secret(readable(response), f"{method} {rule.rule}")
             walked.append(rule.endpoint)
     assert {"venues_portal.contacts", "venues_portal.contact",
             "venues_portal.export_marketing_contacts", "venues_portal.export_all_contacts",
-            "venues_portal.webhooks", "venues_portal.resend_webhook",
-            "venues_portal.test_webhook"} <= set(walked)
+            "venues_portal.export_marketing_contacts_xlsx",
+            "venues_portal.export_all_contacts_xlsx", "venues_portal.webhooks",
+            "venues_portal.resend_webhook", "venues_portal.test_webhook"} <= set(walked)
     assert deliveries_state(db, world["a"]) == before
 
 
@@ -171,8 +185,10 @@ def test_as_manager_does_see_them(app, db, client, world):
         log_in(client, world["people"]["a_manager"])
         page = client.get(f"/portal/venues/{world['a'].slug}/contacts").get_data(as_text=True)
         export = client.get(f"/portal/venues/{world['a'].slug}/contacts/export/marketing.csv")
+        workbook = client.get(f"/portal/venues/{world['a'].slug}/contacts/export/marketing.xlsx")
     assert "Anaïs Secretname" in page and "zephyrin.cache@example.org" in page
     assert "anais.secretname@example.org" in export.get_data(as_text=True)
+    assert "anais.secretname@example.org" in readable(workbook)
 
 
 # The venue API -----------------------------------------------------------------------------
@@ -186,7 +202,7 @@ def test_bs_token_never_reaches_as_contacts_through_any_venue_route(app, db, cli
             if method != "GET":
                 continue  # writes with another token: tests/test_authorization.py
             response = client.open(build(rule, world["ids"]), method=method, headers=headers)
-            assert_no_secret(response.get_data(as_text=True), rule.rule)
+            assert_no_secret(readable(response), rule.rule)
         for query in ({}, {"format": "csv"}, {"format": "csv", "per_page": 500},
                       {"updated_since": "2000-01-01T00:00:00+00:00"}):
             response = client.get("/api/v1/venue/contacts", query_string=query,

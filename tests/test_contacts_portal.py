@@ -19,6 +19,7 @@ from marketplace.domain.contacts.services import record_paid_order, refresh_stag
 from marketplace.domain.inventory.models import Hold
 from marketplace.domain.orders.models import Order
 from marketplace.domain.rights.services import erase
+from marketplace.domain.workbook import XLSX_MIMETYPE
 from tests.factories import (
     MembershipFactory,
     PerformanceFactory,
@@ -26,6 +27,7 @@ from tests.factories import (
     VenueFactory,
     log_in,
 )
+from tests.xlsx_cells import read_sheet
 
 CONSENT = "J'accepte de recevoir la programmation de La Criée."
 PORTAL_CATALOGUE = Path(__file__).resolve().parent.parent / "venues_portal" / "translations" \
@@ -100,10 +102,24 @@ def emails(db, base, **segment) -> list[str]:
     return sorted(row.email for row in found.rows)
 
 
+# The portal's file speaks French to a French-speaking manager: its titles, by column key.
+FRENCH_TITLES = {
+    "email": "E-mail", "name": "Nom", "postcode": "Code postal",
+    "birth_year": "Année de naissance", "stage": "Relation", "purchases": "Achats",
+    "amount": "Montant dépensé (€)", "first_purchase": "Premier achat",
+    "last_purchase": "Dernier achat", "disciplines": "Disciplines",
+    "marketing_consent": "Accepte vos actualités", "consent_at": "Accepté le",
+    "consent_text": "Texte accepté",
+}
+
+
 def exported(response) -> list[dict]:
+    """The rows of a portal CSV, by column key (after checking its titles are French)."""
     raw = response.get_data()
     assert raw.startswith("\ufeff".encode())
-    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == list(FRENCH_TITLES.values())
+    return [dict(zip(FRENCH_TITLES, row, strict=True)) for row in rows[1:]]
 
 
 # Search and segments ----------------------------------------------------------------------
@@ -269,7 +285,7 @@ def test_the_marketing_export_holds_only_contacts_who_opted_in(client, manager, 
     assert response.headers["Cache-Control"] == "no-store"
     rows = exported(response)
     assert sorted(r["email"] for r in rows) == ["deal@example.org", "lea.martin@example.org"]
-    assert {r["marketing_consent"] for r in rows} == {"yes"}
+    assert {r["marketing_consent"] for r in rows} == {"oui"}
     lea = next(r for r in rows if r["email"] == "lea.martin@example.org")
     assert lea["consent_text"] == CONSENT and lea["consent_at"].endswith("17:00")
     assert (lea["name"], lea["postcode"], lea["birth_year"]) == ("Léa Martin", "13007", "1998")
@@ -286,10 +302,10 @@ def test_the_customer_export_holds_everyone_and_says_who_may_get_news(client, ma
     rows = exported(response)
     assert len(rows) == 4
     consent = {r["email"]: r["marketing_consent"] for r in rows}
-    assert consent["paul@example.org"] == "no" and consent["deal@example.org"] == "yes"
+    assert consent["paul@example.org"] == "non" and consent["deal@example.org"] == "oui"
     helene = next(r for r in rows if r["email"] == "helene.dupre@example.org")
-    assert (helene["stage"], helene["purchases"], helene["amount"]) == ("regular", "3", "63,00")
-    assert helene["disciplines"] == "theatre" and helene["consent_text"] == ""
+    assert (helene["stage"], helene["purchases"], helene["amount"]) == ("Fidèle", "3", "63,00")
+    assert helene["disciplines"] == "Théâtre" and helene["consent_text"] == ""
     assert exported(client.get(url(base, "/export/all.csv?discipline=dance")))[0]["email"] == \
         "paul@example.org"
 
@@ -299,6 +315,32 @@ def test_a_buyers_name_cannot_become_a_spreadsheet_formula(db, client, manager, 
     db.session.commit()
     rows = exported(client.get(url(base, "/export/all.csv?q=x@example")))
     assert rows[0]["name"] == "'=HYPERLINK(\"http://evil\")"
+
+
+def test_the_contacts_workbook_downloads_beside_the_csv(client, manager, base):
+    response = client.get(url(base, "/export/all.xlsx"))
+    assert response.status_code == 200 and response.mimetype == XLSX_MIMETYPE
+    assert "tous-hors-marketing" in response.headers["Content-Disposition"]
+    header, *rows = read_sheet(response.data)
+    assert [c.value for c in header] == list(FRENCH_TITLES.values())
+    by_email = {row[0].value: dict(zip(FRENCH_TITLES, row, strict=False)) for row in rows}
+    helene = by_email["helene.dupre@example.org"]
+    assert (helene["postcode"].kind, helene["postcode"].value) == ("text", "13006")
+    assert helene["stage"].value == "Fidèle" and helene["marketing_consent"].value == "non"
+    assert helene["last_purchase"].is_date
+    marketing = read_sheet(client.get(url(base, "/export/marketing.xlsx")).data)
+    assert sorted(row[0].value for row in marketing[1:]) == ["deal@example.org",
+                                                             "lea.martin@example.org"]
+    page = client.get(url(base)).get_data(as_text=True)
+    assert "/contacts/export/all.xlsx" in page and "/contacts/export/marketing.xlsx" in page
+
+
+def test_the_portal_contacts_csv_keeps_a_formula_inert(db, client, manager, base, frozen):
+    sale(db, base["theatre"], frozen, email="x@example.org", name="+cmd|' /C calc'!A0",
+         postcode="-1+1")
+    db.session.commit()
+    [line] = exported(client.get(url(base, "/export/all.csv?q=x@example")))
+    assert line["name"] == "'+cmd|' /C calc'!A0" and line["postcode"] == "'-1+1"
 
 
 # Who may see it ----------------------------------------------------------------------------
@@ -330,6 +372,6 @@ def test_the_portal_catalogue_is_complete_and_compiled():
     def text(string):
         return tuple(string) if isinstance(string, list | tuple) else string
 
-    stale = [m.id for m in messages if compiled.get(m.id) is None
-             or text(compiled[m.id].string) != text(m.string)]
+    stale = [m.id for m in messages if compiled.get(m.id, m.context) is None
+             or text(compiled.get(m.id, m.context).string) != text(m.string)]
     assert stale == [], "run: .venv/bin/pybabel compile -d venues_portal/translations"

@@ -8,19 +8,24 @@ nothing. Names resolve through the `dns` fixture: never the network.
 
 from __future__ import annotations
 
+import re
 import socket
 from html import unescape
 
 import pytest
 import time_machine
+from flask_babel import force_locale, format_decimal
 from sqlalchemy import select
 
 from marketplace.domain.accounts.services import issue_token
 from marketplace.domain.contacts.models import WebhookDelivery
+from marketplace.domain.contacts.webhooks import WebhookTestResult, send_test_event
+from marketplace.outbound import MSG_HTTPS_ONLY, NO_ANSWER, NOT_ALLOWED, OutboundPolicy
 from tests.factories import MembershipFactory, ReleaseFactory, VenueFactory, log_in
 from tests.test_contacts_portal import sale
 from tests.waiting import wait_for
 from tests.webhook_receiver import PUBLIC_IP, webhook_receiver
+from venues_portal.views.contacts_webhooks import webhook_test_answer
 
 OLD_URL, OLD_SECRET = "https://crm.lacriee.example/kiosque", "whsec_old_secret_kept"
 RECEIVER_BODY = "INTERNAL-ANSWER-7f3a: stack trace of the venue's tool"
@@ -335,10 +340,12 @@ def test_the_test_button_says_a_redirection_is_not_followed(db, client, venue, m
 def test_the_test_button_of_an_inside_address_sends_nothing_and_says_why(db, client, venue,
                                                                          manager):
     with webhook_receiver() as receiver:
-        set_url(db, venue, receiver.url)
+        # https, so that the check that refuses it is the private network's (not http's).
+        set_url(db, venue, receiver.url.replace("http://", "https://"))
         page = log_page(client, venue, follow_from=f"/portal/venues/{venue.slug}/webhooks/test")
         assert receiver.connections == 0
-    assert "Événement d’essai non envoyé : cette adresse mène à un réseau privé ou local" in page
+    assert ("Événement d’essai non envoyé. Kiosque ne peut pas envoyer à cette adresse : elle "
+            "doit mener à un serveur sur Internet, pas à un réseau privé ou local.") in page
     assert "dernière réponse : aucune (adresse refusée : réseau privé ou local)" in page
 
 
@@ -352,3 +359,53 @@ def test_the_log_never_shows_a_sockets_error_text(db, client, frozen, venue, man
     page = log_page(client, venue)
     assert "dernière réponse : aucune (pas de réponse)" in page
     assert "Errno" not in page and "refused" not in page
+
+
+# « Tester »: the answer as it happened -----------------------------------------------------
+
+
+def test_the_test_measures_the_call_with_the_clock_it_is_given(db, frozen, venue):
+    ticks = iter([100.0, 100.25])
+    with webhook_receiver(status=503, body=RECEIVER_BODY.encode()) as receiver:
+        set_url(db, venue, receiver.url)
+        result = send_test_event(db.session, venue, OutboundPolicy(allow_private=True),
+                                 frozen, clock=lambda: next(ticks))
+    assert (result.delivered, result.status, result.elapsed_ms) == (False, 503, 250)
+    assert result.refusal is None and RECEIVER_BODY not in repr(result)
+
+
+def test_a_refused_test_says_which_check_of_rule_9_refused_it(db, frozen, venue):
+    set_url(db, venue, "http://crm.lacriee.example/kiosque")  # public, but not https
+    strict = OutboundPolicy(resolve=lambda host, port: [PUBLIC_IP])
+    result = send_test_event(db.session, venue, strict, frozen)
+    assert (result.delivered, result.status, result.problem) == (False, None, NOT_ALLOWED)
+    assert result.refusal == MSG_HTTPS_ONLY
+
+
+def test_the_test_button_shows_the_status_and_the_time_taken(db, client, venue, manager,
+                                                              allow_private_webhooks):
+    with webhook_receiver(status=503, body=RECEIVER_BODY.encode()) as receiver:
+        set_url(db, venue, receiver.url)
+        page = log_page(client, venue, follow_from=f"/portal/venues/{venue.slug}/webhooks/test")
+    assert re.search(r"votre outil a répondu HTTP 503\. \([\d\u202f\u00a0]+ ms\)", page)
+    assert RECEIVER_BODY not in page
+
+
+def test_the_test_button_says_why_rule_9_refused_the_address(db, client, venue, manager):
+    set_url(db, venue, "http://crm.lacriee.example/kiosque")  # stored before rule 9
+    page = log_page(client, venue, follow_from=f"/portal/venues/{venue.slug}/webhooks/test")
+    assert ("Événement d’essai non envoyé. L’adresse du webhook doit commencer par https:// "
+            "(http:// n’est pas accepté).") in page
+
+
+def test_the_french_answer_of_each_outcome(app):
+    with app.test_request_context(), force_locale("fr"):
+        thousands = format_decimal(1234)
+        delivered = webhook_test_answer(WebhookTestResult(True, 204, elapsed_ms=1234))
+        silent = webhook_test_answer(WebhookTestResult(False, None, NO_ANSWER, elapsed_ms=3))
+        inside = webhook_test_answer(WebhookTestResult(False, None, NOT_ALLOWED, elapsed_ms=1))
+    assert delivered == (
+        f"Événement d’essai reçu : votre outil a répondu HTTP 204. ({thousands} ms)", "success")
+    assert silent[1] == "error" and silent[0].endswith("(3 ms)")
+    assert inside[0].startswith("Événement d’essai non envoyé : cette adresse mène")
+    assert "ms)" not in inside[0]  # nothing was sent: no time to tell

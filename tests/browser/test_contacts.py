@@ -99,8 +99,8 @@ def test_a_manager_narrows_a_segment_as_they_type_and_exports_it(db, live_server
         page.get_by_role("link", name=re.compile("Fichier marketing")).click()
     assert "marketing" in download.value.suggested_filename
     lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0].startswith("email;name;postcode") and len(lines) > 1
-    assert all(line.split(";")[10] == "yes" for line in lines[1:])
+    assert lines[0].startswith("E-mail;Nom;Code postal") and len(lines) > 1  # in French
+    assert all(line.split(";")[10] == "oui" for line in lines[1:])
 
     page.get_by_role("link", name="Effacer les filtres").click()
     page.get_by_role("link", name=re.compile("Hélène Dupré")).first.click()

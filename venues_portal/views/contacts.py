@@ -12,7 +12,7 @@ from flask import Response, render_template, request, stream_with_context
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from marketplace.domain.contacts.exports import portal_csv
+from marketplace.domain.contacts.exports import portal_csv, portal_xlsx
 from marketplace.domain.contacts.queries import (
     DEEP_DISCOUNT_PERCENT,
     base_figures,
@@ -21,24 +21,23 @@ from marketplace.domain.contacts.queries import (
     parse_filter,
     venue_contact,
 )
-from marketplace.domain.feedback.queries import contact_history
+from marketplace.domain.feedback.queries import contact_feedback, contact_history
 from marketplace.domain.timeutil import to_paris, utcnow
+from marketplace.domain.workbook import XLSX_MIMETYPE
 from marketplace.extensions import db, htmx
 from marketplace.web.templating import render_page_or_fragment
 from marketplace.web.vocabulary import discipline_labels
 from venues_portal.access import venue_page
 from venues_portal.blueprint import bp
+from venues_portal.exports import contacts_wording
+from venues_portal.labels import contact_stage_label as contact_stage
 from venues_portal.navigation import MenuEntry, add_menu_entry
 
 add_menu_entry(MenuEntry("venues_portal.contacts", _l("Contacts"), "manage", (
     "venues_portal.contact", "venues_portal.webhooks")), before="venues_portal.checkin")
 
 
-@bp.app_template_filter("contact_stage")
-def contact_stage(stage: str) -> str:
-    """A contact's relationship with the venue, in words."""
-    return {"contact": gettext("New contact"), "first_time": gettext("First-time buyer"),
-            "regular": gettext("Regular"), "lapsed": gettext("Lapsed")}.get(stage, stage)
+bp.add_app_template_filter(contact_stage, "contact_stage")
 
 
 @bp.app_template_filter("contact_stage_plural")
@@ -76,6 +75,7 @@ def contact(venue, contact_id: int):
     return render_template(
         "portal/contact.html", venue=venue, contact=person,
         history=contact_history(db.session, venue, person), back=back,
+        feedback=contact_feedback(db.session, venue, person),
         disciplines=discipline_labels(), deep_discount=DEEP_DISCOUNT_PERCENT)
 
 
@@ -83,24 +83,40 @@ def contact(venue, contact_id: int):
 @venue_page("manage")
 def export_marketing_contacts(venue):
     """The segment's contacts who accepted the venue's news, and only them."""
-    return _export(venue, marketing=True)
+    return _export(venue, marketing=True, extension="csv")
+
+
+@bp.get("/venues/<venue_slug>/contacts/export/marketing.xlsx")
+@venue_page("manage")
+def export_marketing_contacts_xlsx(venue):
+    return _export(venue, marketing=True, extension="xlsx")
 
 
 @bp.get("/venues/<venue_slug>/contacts/export/all.csv")
 @venue_page("manage")
 def export_all_contacts(venue):
     """Every contact of the segment, consent or not: a customer file, not a mailing list."""
-    return _export(venue, marketing=False)
+    return _export(venue, marketing=False, extension="csv")
 
 
-def _export(venue, *, marketing: bool) -> Response:
+@bp.get("/venues/<venue_slug>/contacts/export/all.xlsx")
+@venue_page("manage")
+def export_all_contacts_xlsx(venue):
+    return _export(venue, marketing=False, extension="xlsx")
+
+
+def _export(venue, *, marketing: bool, extension: str) -> Response:
     segment = parse_filter(request.args)
     rows = export_contacts(db.session, venue, segment, marketing=marketing)
     kind = "marketing-consentants" if marketing else "tous-hors-marketing"
-    name = f"kiosque-contacts-{venue.slug}-{kind}-{to_paris(utcnow()).date().isoformat()}.csv"
-    return Response(stream_with_context(portal_csv(rows)), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{name}"',
-        "Cache-Control": "no-store"})
+    name = f"kiosque-contacts-{venue.slug}-{kind}-{to_paris(utcnow()).date().isoformat()}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{extension}"',
+               "Cache-Control": "no-store"}
+    if extension == "xlsx":
+        return Response(portal_xlsx(rows, contacts_wording(), sheet=gettext("Contacts")),
+                        mimetype=XLSX_MIMETYPE, headers=headers)
+    return Response(stream_with_context(portal_csv(rows, contacts_wording())),
+                    mimetype="text/csv", headers=headers)
 
 
 def _page(value: str | None) -> int:

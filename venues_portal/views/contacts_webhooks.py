@@ -6,11 +6,16 @@ import json
 from datetime import timedelta
 
 from flask import current_app, flash, redirect, request, url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
-from marketplace.domain.contacts.webhooks import NO_URL, SIGNATURE_HEADER, venue_deliveries
+from marketplace.domain.contacts.webhooks import (
+    NO_URL,
+    SIGNATURE_HEADER,
+    WebhookTestResult,
+    venue_deliveries,
+)
 from marketplace.domain.errors import Conflict
 from marketplace.domain.timeutil import utcnow
 from marketplace.extensions import db
@@ -89,7 +94,8 @@ def resend_webhook(venue, delivery_id: int):
 @bp.post("/venues/<venue_slug>/webhooks/test")
 @venue_page("manage")
 def test_webhook(venue):
-    """Send a test event now and say only whether it was delivered, and the status code."""
+    """Send a test event now and say how it went: the status code, how long it took, or why
+    nothing was sent (never the receiver's body nor the socket's error text)."""
     if ActionForm().validate_on_submit():
         try:
             result = send_webhook_test(db.session, venue, actor=current_user, now=utcnow(),
@@ -97,26 +103,32 @@ def test_webhook(venue):
         except Conflict:
             flash(_("Give your tool's webhook address in the venue profile first."), "error")
         else:
-            flash(*_test_message(result.delivered, result.status, result.problem))
+            flash(*webhook_test_answer(result))
     return redirect(url_for(".webhooks", venue_slug=venue.slug))
 
 
-def _test_message(delivered: bool, status: int | None, problem: str | None
-                  ) -> tuple[str, str]:
-    if delivered:
-        return _("Test event delivered: your tool answered HTTP %(code)d.", code=status), \
-            "success"
-    if problem == NOT_ALLOWED:
+def webhook_test_answer(result: WebhookTestResult) -> tuple[str, str]:
+    """The test's answer as it happened, in the staff member's language, and its category."""
+    took = _("(%(ms)s ms)", ms=format_decimal(result.elapsed_ms)) \
+        if result.elapsed_ms is not None else ""
+    if result.delivered:
+        return " ".join([_("Test event delivered: your tool answered HTTP %(code)d.",
+                           code=result.status), took]).strip(), "success"
+    if result.problem == NOT_ALLOWED and result.refusal:
+        # Rule 9's own reason (not https, a private address…), from the shared vocabulary.
+        return _("Test event not sent. %(reason)s", reason=_(result.refusal)), "error"
+    if result.problem == NOT_ALLOWED:
         return _("Test event not sent: this address leads to a private or local network, "
                  "where Kiosque sends nothing."), "error"
-    if status is None:
-        return _("Test event not delivered: no answer from your tool."), "error"
-    if 300 <= status < 400:
-        return _("Test event not delivered: your tool answered with a redirection (HTTP "
-                 "%(code)d), and Kiosque follows none. Give the final address.",
-                 code=status), "error"
-    return _("Test event not delivered: your tool answered HTTP %(code)d.", code=status), \
-        "error"
+    if result.status is None:
+        return " ".join([_("Test event not delivered: no answer from your tool."),
+                         took]).strip(), "error"
+    if 300 <= result.status < 400:
+        return " ".join([_("Test event not delivered: your tool answered with a redirection "
+                           "(HTTP %(code)d), and Kiosque follows none. Give the final address.",
+                           code=result.status), took]).strip(), "error"
+    return " ".join([_("Test event not delivered: your tool answered HTTP %(code)d.",
+                       code=result.status), took]).strip(), "error"
 
 
 def _page(value: str | None) -> int:

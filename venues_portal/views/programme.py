@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from marketplace.domain.errors import DomainError
+from marketplace.domain.feedback.queries import performance_feedback
 from marketplace.domain.inventory.services import count_seats
 from marketplace.domain.orders.sales import performance_orders
 from marketplace.domain.timeutil import utcnow
@@ -85,6 +86,8 @@ def performance(venue, performance_id: int):
     counts = {r.id: count_seats(db.session, r.id, now) for r in perf.releases}
     return render_template(
         "portal/performance.html", venue=venue, performance=perf, counts=counts, now=now,
+        left={r_id: c.left for r_id, c in counts.items()},
+        feedback=performance_feedback(db.session, venue, perf.id),
         orders=performance_orders(db.session, venue, perf.id),
         reschedule_form=RescheduleForm(starts_at=perf.starts_at), action=ActionForm())
 
@@ -108,9 +111,11 @@ def reschedule(venue, performance_id: int):
             return redirect(url_for(".performance", venue_slug=venue.slug,
                                     performance_id=perf.id))
     now = utcnow()
+    counts = {r.id: count_seats(db.session, r.id, now) for r in perf.releases}
     return render_template(
-        "portal/performance.html", venue=venue, performance=perf, now=now,
-        counts={r.id: count_seats(db.session, r.id, now) for r in perf.releases},
+        "portal/performance.html", venue=venue, performance=perf, now=now, counts=counts,
+        left={r_id: c.left for r_id, c in counts.items()},
+        feedback=performance_feedback(db.session, venue, perf.id),
         orders=performance_orders(db.session, venue, perf.id), reschedule_form=form,
         action=ActionForm()), 422
 

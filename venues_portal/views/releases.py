@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from marketplace.domain.errors import Conflict, DomainError, ValidationFailed
 from marketplace.domain.inventory.services import (
@@ -57,8 +58,9 @@ def new_release(venue, performance_id: int):
         except ValidationFailed as error:
             show_error(form, error, SERVICE_FIELDS)
         else:
-            flash(_("Published: %(seats)d seats are on sale on Kiosque.",
-                    seats=release.quantity), "success")
+            flash(ngettext("Published: %(num)d seat is on sale on Kiosque.",
+                           "Published: %(num)d seats are on sale on Kiosque.",
+                           release.quantity), "success")
             return redirect(url_for(".release", venue_slug=venue.slug, release_id=release.id))
     return _release_form_page(venue, performance, form, now, 422)
 
@@ -101,8 +103,9 @@ def release_quantity(venue, release_id: int):
         except ValidationFailed as error:
             show_error(form, error)
         else:
-            flash(_("There are now %(seats)d seats in this release.",
-                    seats=form.quantity.data), "success")
+            flash(ngettext("There is now %(num)d seat in this release.",
+                           "There are now %(num)d seats in this release.",
+                           form.quantity.data), "success")
             return redirect(url_for(".release", venue_slug=venue.slug, release_id=release_.id))
     return _release_page(venue, release_, form, 422)
 

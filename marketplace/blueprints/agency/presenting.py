@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask_babel import format_date, get_locale, gettext
+from flask_babel import format_date, get_locale, gettext, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -243,8 +243,9 @@ def territories_table(territories: BuyerTerritories,
 
 
 def hidden_note() -> str:
-    return gettext("–* hidden: fewer than %(count)d buyers, so that nobody can be singled out.",
-                   count=MIN_BUYERS)
+    return ngettext("–* hidden: fewer than %(num)d buyer, so that nobody can be singled out.",
+                    "–* hidden: fewer than %(num)d buyers, so that nobody can be singled out.",
+                    MIN_BUYERS)
 
 
 def export_table(session: Session, table: str, period: Period, group_by: str,

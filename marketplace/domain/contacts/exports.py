@@ -6,38 +6,64 @@ stream of chunks so that 50,000 contacts never sit in memory at once.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import Row
 
+from marketplace.domain import spreadsheets as sheet
 from marketplace.domain.contacts.models import Contact
-from marketplace.domain.spreadsheets import inert
-from marketplace.domain.timeutil import PARIS
+from marketplace.domain.spreadsheets import MACHINE, Column, Wording
+from marketplace.domain.workbook import xlsx_bytes
 
 BOM = "\ufeff"
 ROWS_PER_CHUNK = 500
 
 # The portal's file: for people, dates on Paris clocks and euros with a decimal comma.
-PORTAL_COLUMNS = ("email", "name", "postcode", "birth_year", "stage", "purchases", "amount",
-                  "first_purchase", "last_purchase", "disciplines", "marketing_consent",
-                  "consent_at", "consent_text")
+PORTAL_TABLE = (
+    Column("email"), Column("name"), Column("postcode"), Column("birth_year", sheet.NUMBER),
+    Column("stage", sheet.WORD), Column("purchases", sheet.NUMBER),
+    Column("amount", sheet.MONEY), Column("first_purchase", sheet.DATETIME),
+    Column("last_purchase", sheet.DATETIME), Column("disciplines", sheet.WORDS),
+    Column("marketing_consent", sheet.YES_NO), Column("consent_at", sheet.DATETIME),
+    Column("consent_text"),
+)
+PORTAL_COLUMNS = tuple(c.key for c in PORTAL_TABLE)
 # The API's records (JSON, or CSV with the same names): ISO 8601 times, cents.
 API_FIELDS = ("id", "email", "name", "postcode", "birth_year", "source", "stage", "purchases",
               "amount_cents", "disciplines", "marketing_consent", "consent_at", "consent_text",
               "first_purchase_at", "last_purchase_at", "created_at", "updated_at")
-# A spreadsheet runs a cell starting with one of these as a formula: a buyer's name must not.
 
 
 # A contact: the model, or a row of marketplace.domain.contacts.queries.RECORD_COLUMNS.
 ContactLike = Contact | Row
 
 
-def portal_csv(contacts: Iterable[ContactLike]) -> Iterator[bytes]:
-    """The contacts as a spreadsheet file, chunk by chunk (the first chunk holds the header)."""
-    return _chunks(PORTAL_COLUMNS, (_portal_row(c) for c in contacts))
+def portal_rows(contacts: Iterable[ContactLike]) -> Iterator[list]:
+    """One typed row per contact (PORTAL_TABLE), for the CSV and the .xlsx."""
+    for contact in contacts:
+        yield [contact.email, contact.name, contact.postcode, contact.birth_year,
+               contact.stage, contact.purchases, contact.amount_cents,
+               contact.first_purchase_at, contact.last_purchase_at,
+               list(contact.disciplines or []), contact.marketing_consent,
+               contact.consent_at,
+               (contact.consent_text or "") if contact.marketing_consent else ""]
+
+
+def portal_csv(contacts: Iterable[ContactLike], wording: Wording = MACHINE
+               ) -> Iterator[bytes]:
+    """The contacts as a spreadsheet file, chunk by chunk (the first chunk holds the header),
+    with titles and words in the reader's language (`wording`)."""
+    return _chunks([wording.title(c) for c in PORTAL_TABLE],
+                   (sheet.csv_row(PORTAL_TABLE, row, wording)
+                    for row in portal_rows(contacts)))
+
+
+def portal_xlsx(contacts: Iterable[ContactLike], wording: Wording = MACHINE, *,
+                sheet: str = "Contacts") -> bytes:
+    """The same table as an .xlsx workbook (typed cells: postcodes as text, real dates)."""
+    return xlsx_bytes(PORTAL_TABLE, portal_rows(contacts), wording, sheet=sheet)
 
 
 def api_record(contact: ContactLike) -> dict:
@@ -62,7 +88,7 @@ def api_csv(contacts: Iterable[ContactLike]) -> Iterator[bytes]:
 
 def _chunks(header: Sequence[str], rows: Iterable[list]) -> Iterator[bytes]:
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = sheet.writer(out)  # every cell inert, whatever its column
     out.write(BOM)
     writer.writerow(header)
     for number, row in enumerate(rows, start=1):
@@ -79,17 +105,6 @@ def _flush(out: io.StringIO) -> bytes:
     return chunk
 
 
-def _portal_row(contact: ContactLike) -> list:
-    return [
-        _cell(contact.email), _cell(contact.name), _cell(contact.postcode),
-        contact.birth_year or "", contact.stage, contact.purchases,
-        _amount(contact.amount_cents), _local(contact.first_purchase_at),
-        _local(contact.last_purchase_at), ", ".join(contact.disciplines or []),
-        "yes" if contact.marketing_consent else "no", _local(contact.consent_at),
-        _cell(contact.consent_text or "") if contact.marketing_consent else "",
-    ]
-
-
 def _machine(value: object) -> object:
     if value is None:
         return ""
@@ -99,19 +114,5 @@ def _machine(value: object) -> object:
         return value.isoformat()
     if isinstance(value, list):
         return ",".join(value)
-    return _cell(value) if isinstance(value, str) else value
+    return value
 
-
-def _cell(text: str) -> str:
-    return inert(text)
-
-
-def _local(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    local = value.astimezone(PARIS)
-    return f"{local.day:02d}/{local.month:02d}/{local.year} {local.hour:02d}:{local.minute:02d}"
-
-
-def _amount(cents: int) -> str:
-    return f"{cents // 100},{cents % 100:02d}"

@@ -19,6 +19,8 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -30,7 +32,13 @@ from marketplace.domain.catalog.models import Venue
 from marketplace.domain.contacts.models import Contact, WebhookDelivery
 from marketplace.domain.db import insert_once
 from marketplace.domain.errors import Conflict
-from marketplace.outbound import OutboundPolicy, post
+from marketplace.outbound import (
+    NOT_ALLOWED,
+    AddressNotAllowed,
+    OutboundPolicy,
+    check_url,
+    post,
+)
 
 if TYPE_CHECKING:
     from marketplace.domain.orders.models import Order
@@ -166,27 +174,35 @@ def forget_in_log(session: Session, email: str, now: datetime) -> int:
 @dataclass(frozen=True)
 class WebhookTestResult:
     """How the venue's tool answered a test: all a venue is told (never the body, never a
-    connection error's text: those would turn the button into a network probe)."""
+    connection error's text: those would turn the button into a network probe).
+
+    What it adds to delivered/status is ours: how long the call took, and when rule 9
+    refused the address, which of its checks did (the message the profile form gives)."""
 
     delivered: bool
     status: int | None
     problem: str | None = None  # no HTTP answer: outbound.NOT_ALLOWED or NO_ANSWER
+    elapsed_ms: int | None = None  # from just before the call to its answer (or giving up)
+    refusal: str | None = None  # rule 9's reason (English; the portal translates it)
 
 
 def send_test_event(session: Session, venue: Venue, policy: OutboundPolicy,
-                    now: datetime) -> WebhookTestResult | None:
+                    now: datetime, clock: Callable[[], float] = time.monotonic
+                    ) -> WebhookTestResult | None:
     """Send a harmless "test" event to the venue's URL now (None if it has none) and log it.
 
     The call is made before anything is written, so call this outside a write transaction;
     the caller commits the log entry. A failed test is not retried: whoever pressed the
-    button has had the answer."""
+    button has had the answer. `clock` times the call (seconds; tests pass their own)."""
     if not venue.webhook_url:
         return None
     key = f"test:{venue.id}:{int(now.timestamp())}:{secrets.token_hex(4)}"
     payload = {"event": "test", "venue": venue.slug, "sent_for": key, "test": True,
                "message": "Kiosque test event: nothing to record."}
+    started = clock()
     status, problem = _post(venue.webhook_url, venue.webhook_secret or "", payload, now,
                             policy)
+    elapsed_ms = round((clock() - started) * 1000)
     delivered = _accepted(status)
     session.add(WebhookDelivery(
         venue_id=venue.id, event="test", dedup_key=key, payload=payload,
@@ -194,7 +210,22 @@ def send_test_event(session: Session, venue: Venue, policy: OutboundPolicy,
         created_at=now, delivered_at=now if delivered else None,
         last_status_code=status, last_error=problem))
     session.flush()
-    return WebhookTestResult(delivered=delivered, status=status, problem=problem)
+    return WebhookTestResult(delivered=delivered, status=status, problem=problem,
+                             elapsed_ms=elapsed_ms,
+                             refusal=refusal_reason(venue.webhook_url, policy)
+                             if problem == NOT_ALLOWED else None)
+
+
+def refusal_reason(url: str, policy: OutboundPolicy) -> str | None:
+    """Which of rule 9's checks refuses `url` now (its message), or None if none does.
+
+    Asked again after a refused call: the name may have changed address in between, in
+    which case the generic "private or local network" is the honest answer."""
+    try:
+        check_url(url, policy)
+    except AddressNotAllowed as refused:
+        return refused.message
+    return None
 
 
 def venue_deliveries(session: Session, venue: Venue, *, page: int = 1, per_page: int = 50

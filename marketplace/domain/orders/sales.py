@@ -7,11 +7,10 @@ rounded to the cent (half up) on each figure shown.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
@@ -19,12 +18,20 @@ from fractions import Fraction
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from marketplace.domain import spreadsheets as sheet
 from marketplace.domain.catalog.models import Performance, Show, Venue
 from marketplace.domain.inventory.models import Release, WaitlistEntry
 from marketplace.domain.inventory.queries import expired_held_seats
+from marketplace.domain.inventory.sale_status import (
+    NOT_RELEASED,
+    ON_SALE,
+    performance_sale_status,
+    release_sale_status,
+)
 from marketplace.domain.orders.models import Order
-from marketplace.domain.spreadsheets import inert
+from marketplace.domain.spreadsheets import MACHINE, Column, Wording
 from marketplace.domain.timeutil import PARIS, to_paris
+from marketplace.domain.workbook import xlsx_bytes
 
 MAX_PER_PAGE = 500
 
@@ -56,6 +63,7 @@ class ReleaseSales:
     face_price_cents: int
     revenue_cents: int
     waiting: int = 0  # entries in its waiting line (rule 11)
+    sale_status: str = ON_SALE  # marketplace.domain.inventory.sale_status, at the report's now
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,7 @@ class PerformanceSales:
     releases: list[ReleaseSales]
     orders: int
     money: Money
+    sale_status: str = NOT_RELEASED  # the whole performance's, at the report's now
 
     @property
     def released(self) -> int:
@@ -155,13 +164,20 @@ def performance_sales(session: Session, venue: Venue, *, start: datetime, end: d
     releases = _release_rows(session, ids, now) if ids else []
     revenue = _revenue_by_release(session, [r.id for r in releases])
     by_performance: dict[int, list[ReleaseSales]] = defaultdict(list)
+    left_by_release: dict[int, int] = {}
+    rows_by_performance: dict[int, list] = defaultdict(list)
+    starts = {p.id: p for p in performances}
     for r in releases:
+        rows_by_performance[r.performance_id].append(r)
         held = r.held - r.lapsed
+        left = r.quantity - r.sold - held if r.status == "open" else 0
+        left_by_release[r.id] = left
         by_performance[r.performance_id].append(ReleaseSales(
             release_id=r.id, category=r.category, status=r.status, quantity=r.quantity,
-            sold=r.sold, held=held,
-            left=r.quantity - r.sold - held if r.status == "open" else 0,
+            sold=r.sold, held=held, left=left,
             face_price_cents=r.face_price_cents, revenue_cents=revenue[r.id][1],
+            sale_status=release_sale_status(starts[r.performance_id], r, now,
+                                            seats_left=left),
             waiting=r.waiting))
     return [PerformanceSales(
         performance_id=p.id, show_title=p.title, discipline=p.discipline,
@@ -169,6 +185,9 @@ def performance_sales(session: Session, venue: Venue, *, start: datetime, end: d
         orders=sum(revenue[r.release_id][0] for r in by_performance[p.id]),
         money=Money.split(sum(r.revenue_cents for r in by_performance[p.id]),
                           commission_percent),
+        sale_status=performance_sale_status(
+            p, rows_by_performance[p.id], now,
+            seats_left=left_by_release),
     ) for p in performances]
 
 
@@ -242,30 +261,43 @@ def performance_orders(session: Session, venue: Venue, performance_id: int) -> l
         .order_by(Order.paid_at.desc(), Order.id)))
 
 
-CSV_HEADER = ("paid_at", "order", "show", "performance", "category", "seats",
-              "face_price", "discount", "unit_price", "total", "commission", "venue_payout",
-              "status", "buyer_name", "buyer_email", "buyer_postcode")
+# The sales file's columns (the portal's CSV and .xlsx): keys, and what each cell holds.
+SALES_COLUMNS = (
+    Column("paid_at", sheet.DATETIME), Column("order"), Column("show"),
+    Column("performance", sheet.DATETIME), Column("category"), Column("seats", sheet.NUMBER),
+    Column("face_price", sheet.MONEY), Column("discount", sheet.PERCENT),
+    Column("unit_price", sheet.MONEY), Column("total", sheet.MONEY),
+    Column("commission", sheet.MONEY), Column("venue_payout", sheet.MONEY),
+    Column("status", sheet.WORD), Column("buyer_name"), Column("buyer_email"),
+    Column("buyer_postcode"),
+)
+CSV_HEADER = tuple(c.key for c in SALES_COLUMNS)
 
 
-def sales_csv(orders: Iterable[Order], commission_percent: float,
-              header: Iterable[str] = CSV_HEADER) -> bytes:
-    """Orders as a CSV a French spreadsheet opens cleanly: UTF-8 with BOM, `;`, decimal commas."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(list(header))
+def sales_rows(orders: Iterable[Order], commission_percent: float) -> Iterator[list]:
+    """One typed row per order (SALES_COLUMNS), for sales_csv and the .xlsx."""
     for order in orders:
         performance = order.release.performance
         money = Money.split(order.total_cents if order.status == "paid" else 0,
                             commission_percent)
-        writer.writerow([
-            _local(order.paid_at), order.id, inert(performance.show.title),
-            _local(performance.starts_at), inert(order.release.category), order.quantity,
-            _amount(order.face_price_cents), f"{order.discount_percent} %",
-            _amount(order.unit_price_cents), _amount(order.total_cents),
-            _amount(money.commission_cents), _amount(money.payout_cents), order.status,
-            inert(order.buyer_name or ""), inert(order.buyer_email or ""),
-            inert(order.buyer_postcode or ""),
-        ])
+        yield [order.paid_at, order.id, performance.show.title, performance.starts_at,
+               order.release.category, order.quantity, order.face_price_cents,
+               order.discount_percent, order.unit_price_cents, order.total_cents,
+               money.commission_cents, money.payout_cents, order.status,
+               order.buyer_name or "", order.buyer_email or "", order.buyer_postcode or ""]
+
+
+def sales_csv(orders: Iterable[Order], commission_percent: float,
+              wording: Wording = MACHINE) -> bytes:
+    """Orders as a CSV a French spreadsheet opens cleanly: UTF-8 with BOM, `;`, decimal commas.
+
+    `wording` gives the titles and words in the reader's language (the machine's keys and
+    codes by default); dates are on Paris clocks either way."""
+    out = io.StringIO()
+    writer = sheet.writer(out)  # every cell inert: names, titles, references
+    writer.writerow([wording.title(c) for c in SALES_COLUMNS])
+    writer.writerows(sheet.csv_row(SALES_COLUMNS, row, wording)
+                     for row in sales_rows(orders, commission_percent))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -279,6 +311,7 @@ def _release_rows(session: Session, performance_ids: list[int], now: datetime):
     return session.execute(
         select(Release.id, Release.performance_id, Release.category, Release.status,
                Release.quantity, Release.sold, Release.held, Release.face_price_cents,
+               Release.sales_open_at, Release.sales_close_at,
                expired_held_seats(now).label("lapsed"), _WAITING.label("waiting"))
         .where(Release.performance_id.in_(performance_ids))
         .order_by(Release.performance_id, Release.id)).all()
@@ -310,10 +343,9 @@ def _sale(order: Order) -> Sale:
     )
 
 
-def _local(value: datetime | None) -> str:
-    return to_paris(value).strftime("%d/%m/%Y %H:%M") if value else ""
 
-
-def _amount(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
+def sales_xlsx(orders: Iterable[Order], commission_percent: float,
+               wording: Wording = MACHINE, *, sheet: str = "Sales") -> bytes:
+    """The sales file as an .xlsx workbook: typed cells (references as text, real dates)."""
+    return xlsx_bytes(SALES_COLUMNS, sales_rows(orders, commission_percent), wording,
+                      sheet=sheet)

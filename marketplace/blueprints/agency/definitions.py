@@ -7,14 +7,15 @@ tests/test_uptake_recount_independent.py recounts them from these words alone.
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from marketplace.domain.uptake.queries import MIN_BUYERS, YOUNG_AGE
 
 
 def figure_definitions() -> dict[str, str]:
     """Figure name (as in the API) → its definition."""
-    hidden = gettext("Hidden in a row with fewer than %(count)d buyers.", count=MIN_BUYERS)
+    hidden = ngettext("Hidden in a row with fewer than %(num)d buyer.",
+                      "Hidden in a row with fewer than %(num)d buyers.", MIN_BUYERS)
     return {
         "released": gettext(
             "Seats the venues put on sale on Kiosque for the performances played in the "

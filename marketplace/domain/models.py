@@ -7,6 +7,14 @@ from marketplace.domain.feedback.models import Feedback
 from marketplace.domain.inventory.models import Hold, Release
 from marketplace.domain.mail.models import JobRun, OutboundEmail
 from marketplace.domain.orders.models import Order, Payment, PaymentEvent, Ticket
+from marketplace.domain.transit.models import (
+    TransitFeed,
+    TransitRoute,
+    TransitServiceDay,
+    TransitStop,
+    TransitTrip,
+    TransitTripStop,
+)
 from marketplace.domain.watches.models import Watch, WatchAlert
 
 __all__ = [
@@ -27,6 +35,12 @@ __all__ = [
     "Release",
     "Show",
     "Ticket",
+    "TransitFeed",
+    "TransitRoute",
+    "TransitServiceDay",
+    "TransitStop",
+    "TransitTrip",
+    "TransitTripStop",
     "User",
     "Venue",
     "Watch",

@@ -133,6 +133,20 @@ class VenueDetailSchema(OfferVenueSchema):
                                           metadata={"description": "How to get home after"})
 
 
+class DepartureSchema(ma.Schema):
+    mode = ma.fields.String(required=True, metadata={
+        "description": "tram, metro, train, bus, coach, ferry or other"})
+    route = ma.fields.String(required=True, metadata={"description": "e.g. « ZOU! 51 »"})
+    headsign = ma.fields.String(required=True, metadata={"description": "Where it goes"})
+    stop = ma.fields.String(required=True, metadata={"description": "Where to board it"})
+    walk_minutes = ma.fields.Integer(required=True, metadata={
+        "description": "From the venue to the stop, at 4.5 km/h (stops within 600 m)"})
+    departs_at = ma.fields.AwareDateTime(required=True, metadata={
+        "description": "The first departure reachable on foot after the expected end"})
+    last_departs_at = ma.fields.AwareDateTime(required=True, metadata={
+        "description": "The last departure of the night from that stop"})
+
+
 class OfferDetailSchema(OfferSchema):
     show = ma.fields.Nested(ShowDetailSchema, required=True)
     venue = ma.fields.Nested(VenueDetailSchema, required=True)
@@ -140,6 +154,12 @@ class OfferDetailSchema(OfferSchema):
     schedule = ma.fields.List(ma.fields.Nested(PricePointSchema), required=True,
                               metadata={"description": "The upcoming price drops (at most 12, "
                                                        "evenly spread, next and last kept)"})
+    ends_at = ma.fields.AwareDateTime(required=True, metadata={
+        "description": "Expected end: start plus the show's duration (two hours if unknown)"})
+    getting_home = ma.fields.List(ma.fields.Nested(DepartureSchema), required=True, metadata={
+        "description": "After the expected end, from stops within a walk: one departure "
+                       "per route and direction; empty when no imported timetable covers "
+                       "the venue"})
 
 
 class CarouselItemSchema(ma.Schema):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from marketplace.domain.pricing import PricePoint, PriceSchedule
+from marketplace.domain.transit.journeys import Departure
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +70,8 @@ class OfferDetail(Offer):
     sales_close_at: datetime
     price_schedule: PriceSchedule
     schedule: list[PricePoint] = field(default_factory=list)
+    ends_at: datetime | None = None  # the expected end: the duration, or two hours
+    getting_home: list[Departure] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)

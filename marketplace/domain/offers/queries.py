@@ -46,6 +46,7 @@ from marketplace.domain.pricing import (
     upcoming_schedule,
 )
 from marketplace.domain.timeutil import PARIS, to_paris
+from marketplace.domain.transit.journeys import expected_end, getting_home
 from marketplace.domain.validation import ValidationFailed, checked_id
 
 WHENS = ("tonight", "tomorrow", "weekend", "all")
@@ -235,8 +236,10 @@ def get_offer(session: Session, offer_id: int, now: datetime,
         **vars(fields["venue"]), address=row.address, postcode=row.postcode,
         access_notes=row.access_notes, transport_notes=row.transport_notes,
         getting_home_notes=row.getting_home_notes)
+    ends_at = expected_end(row.starts_at, row.duration_minutes)
     return OfferDetail(**fields, sales_close_at=row.sales_close_at,
-                       price_schedule=candidate.schedule, schedule=schedule)
+                       price_schedule=candidate.schedule, schedule=schedule, ends_at=ends_at,
+                       getting_home=getting_home(session, row.lat, row.lng, ends_at))
 
 
 def relevance(distance_km: float | None, starts_at: datetime, discount_percent: float,

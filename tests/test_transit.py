@@ -230,3 +230,25 @@ def test_the_command_line_refuses_a_broken_feed_and_says_why(app, db, tmp_path):
     assert result.exit_code != 0
     assert "Feed refused, nothing imported: Missing from the feed: stops.txt" in result.output
     assert counts(db) == (0, 0, 0, 0, 0)
+
+
+def test_the_offer_page_says_when_the_show_ends_and_how_to_get_home(app, db, client, offer):
+    load(db, regional_feed())
+    db.session.commit()
+    with time_machine.travel(NOW, tick=False):
+        french = client.get(f"/offers/{offer.id}").get_data(as_text=True)
+        english = client.get(f"/offers/{offer.id}?lang=en").get_data(as_text=True)
+    assert "Pour rentrer" in french and "Fin vers 22:00." in french
+    assert "à moins de 600 m du lieu (à pied, à 4,5 km/h)" in french
+    assert "Bus ZOU! 51</strong> direction Aix-en-Provence" in french
+    assert "à 22:40 à l’arrêt « Rive-Neuve », à 2 minutes à pied" in french
+    assert "dernier départ à 01:10" in french
+    assert "Getting home" in english and "The show should end around 22:00." in english
+    assert "within 600 m of the venue (walking at 4.5 km/h)" in english
+
+
+def test_the_offer_page_says_plainly_when_no_timetable_reaches_the_venue(db, client, offer):
+    with time_machine.travel(NOW, tick=False):
+        french = client.get(f"/offers/{offer.id}").get_data(as_text=True)
+    assert "Fin vers 22:00." in french
+    assert "Aucun horaire de bus, de tram ou de train connu de Kiosque" in french

@@ -102,7 +102,7 @@ def upgrade():
                                 name=op.f('fk_transit_service_days_feed_id_transit_feeds')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_transit_service_days')),
         sa.UniqueConstraint('feed_id', 'service', 'day',
-                            name=op.f('uq_transit_service_days_feed_id')),
+                            name=op.f('uq_transit_service_days_feed_id_service_day')),
     )
 
 

@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import IO
+from typing import IO, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REQUIRED_FILES = ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
@@ -53,8 +53,9 @@ class Trip:
     direction: int | None
 
 
-@dataclass(frozen=True)
-class StopTime:
+class StopTime(NamedTuple):
+    """A tuple, not a dataclass: a big city has a million of them, read one by one."""
+
     trip: str
     seq: int  # the feed's stop_sequence: only its order matters
     stop: str
@@ -64,11 +65,11 @@ class StopTime:
 
 def parse_time(value: str) -> int:
     """'25:10:00' → seconds since the service day's origin (GTFS times pass 24:00)."""
-    parts = value.strip().split(":")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        raise ValueError(value)
-    hours, minutes, seconds = (int(p) for p in parts)
-    if minutes > 59 or seconds > 59 or hours > 47:
+    try:
+        hours, minutes, seconds = (int(part) for part in value.split(":"))
+    except ValueError:
+        raise ValueError(value) from None
+    if not (0 <= hours <= 47 and 0 <= minutes <= 59 and 0 <= seconds <= 59):
         raise ValueError(value)
     return hours * 3600 + minutes * 60 + seconds
 
@@ -170,27 +171,48 @@ class FeedReader:
                        int(direction) if direction else None)
 
     def stop_times(self) -> Iterator[tuple[int, StopTime]]:
-        """(line number, stop time): the importer names the line of an unknown id."""
+        """(line number, stop time): the importer names the line of an unknown id.
+
+        The one big table: read with a plain csv.reader by column position (DictReader
+        and per-row objects cost several times as much on a million rows)."""
+        name = "stop_times.txt"
         required = ("trip_id", "stop_id", "stop_sequence", "arrival_time", "departure_time")
-        for line, row in self.rows("stop_times.txt", required):
-            arrival = (row["arrival_time"] or "").strip()
-            departure = (row["departure_time"] or "").strip() or arrival
-            arrival = arrival or departure
-            if not arrival:
-                # Untimed stops are allowed by GTFS but give no departure to show: skipped.
-                continue
+        with self._zip.open(self._names[name]) as raw:
+            reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
+            header = [h.strip() for h in next(reader, [])]
+            absent = [column for column in required if column not in header]
+            if absent:
+                raise FeedError(f"{name}: missing column(s) {', '.join(absent)}")
+            trip_i, stop_i, seq_i, arr_i, dep_i = (header.index(c) for c in (
+                "trip_id", "stop_id", "stop_sequence", "arrival_time", "departure_time"))
+            width = max(trip_i, stop_i, seq_i, arr_i, dep_i) + 1
             try:
-                arrival_s, departure_s = parse_time(arrival), parse_time(departure)
-                seq = int(row["stop_sequence"])
-            except ValueError:
-                raise FeedError(f"stop_times.txt line {line}: bad time or sequence "
-                                f"({arrival!r}, {departure!r}, {row['stop_sequence']!r}); "
-                                "times are HH:MM:SS, possibly past 24:00") from None
-            if departure_s < arrival_s:
-                raise FeedError(f"stop_times.txt line {line}: departs before it arrives")
-            yield line, StopTime(_required(row, "trip_id", "stop_times.txt", line), seq,
-                                 _required(row, "stop_id", "stop_times.txt", line),
-                                 arrival_s, departure_s)
+                for line, row in enumerate(reader, start=2):
+                    if len(row) < width:
+                        if not any(row):
+                            continue  # a blank line
+                        raise FeedError(f"{name} line {line}: too few columns")
+                    arrival, departure = row[arr_i].strip(), row[dep_i].strip()
+                    arrival, departure = arrival or departure, departure or arrival
+                    if not arrival:
+                        # Untimed stops are allowed by GTFS but give no departure to show.
+                        continue
+                    trip, stop = row[trip_i].strip(), row[stop_i].strip()
+                    if not trip or not stop:
+                        raise FeedError(f"{name} line {line}: trip_id or stop_id is empty")
+                    try:
+                        arrival_s, departure_s = parse_time(arrival), parse_time(departure)
+                        seq = int(row[seq_i])
+                    except ValueError:
+                        raise FeedError(
+                            f"{name} line {line}: bad time or sequence ({arrival!r}, "
+                            f"{departure!r}, {row[seq_i]!r}); times are HH:MM:SS, possibly "
+                            "past 24:00") from None
+                    if departure_s < arrival_s:
+                        raise FeedError(f"{name} line {line}: departs before it arrives")
+                    yield line, StopTime(trip, seq, stop, arrival_s, departure_s)
+            except (csv.Error, UnicodeDecodeError) as error:
+                raise FeedError(f"{name}: unreadable ({error})") from None
 
     def service_days(self) -> dict[str, set[date]]:
         """Each service's running days: calendar.txt, then calendar_dates.txt's exceptions."""

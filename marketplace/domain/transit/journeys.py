@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from marketplace.domain.catalog.geo import bounding_box, haversine_km
+from marketplace.domain.timeutil import PARIS
 from marketplace.domain.transit.gtfs import day_origin
 from marketplace.domain.transit.models import (
     TransitFeed,
@@ -29,8 +30,9 @@ from marketplace.domain.transit.models import (
 # How far a spectator walks to a stop, and how fast: said on the page next to the list.
 WALK_RADIUS_M = 600
 WALK_SPEED_KMH = 4.5
-# Departures are looked for from the end of the show until this long after it.
-NIGHT = timedelta(hours=4)
+# Departures are looked for from the end of the show until the next 4 o'clock in the
+# morning (local time), so « the last one » is the night's last, not a window's.
+NIGHT_ENDS_AT = time(4)
 # A show without a stated duration is expected to last this long.
 DEFAULT_DURATION = timedelta(hours=2)
 # GTFS times stop before 48:00: a service day never reaches further than two days back.
@@ -41,6 +43,15 @@ def expected_end(starts_at: datetime, duration_minutes: int | None) -> datetime:
     """When the show is expected to end: its duration if stated, two hours otherwise."""
     return starts_at + (timedelta(minutes=duration_minutes) if duration_minutes
                         else DEFAULT_DURATION)
+
+
+def night_end(ends_at: datetime) -> datetime:
+    """The next 4:00 on the region's clocks after `ends_at`: the end of that night's service."""
+    local = ends_at.astimezone(PARIS)
+    end = datetime.combine(local.date(), NIGHT_ENDS_AT, tzinfo=PARIS)
+    if end <= local:
+        end = datetime.combine(local.date() + timedelta(days=1), NIGHT_ENDS_AT, tzinfo=PARIS)
+    return end.astimezone(UTC)
 
 
 def mode_of(route_type: int) -> str:
@@ -172,7 +183,7 @@ def _departures(session: Session, stops: dict[int, _NearStop], ends_at: datetime
         return
     zones = dict(session.execute(select(TransitFeed.id, TransitFeed.timezone).where(
         TransitFeed.id.in_({stop.feed_id for stop in stops.values()}))).all())
-    until = ends_at + NIGHT
+    until = night_end(ends_at)
     for feed_id, zone_name in zones.items():
         zone = ZoneInfo(zone_name)
         feed_stops = [stop.id for stop in stops.values() if stop.feed_id == feed_id]

@@ -252,3 +252,40 @@ def test_the_offer_page_says_plainly_when_no_timetable_reaches_the_venue(db, cli
         french = client.get(f"/offers/{offer.id}").get_data(as_text=True)
     assert "Fin vers 22:00." in french
     assert "Aucun horaire de bus, de tram ou de train connu de Kiosque" in french
+
+
+# --- the list, with a home location ----------------------------------------------------------
+
+def test_done_when_home_reachable_keeps_the_offer_with_its_way_home(db, client, offer):
+    load(db, regional_feed())
+    db.session.commit()
+    home = f"home_lat={AIX_HOME[0]}&home_lng={AIX_HOME[1]}"
+    with time_machine.travel(NOW, tick=False):
+        kept = client.get(f"/api/v1/offers?{home}&home_reachable=true").get_json()
+        away = client.get("/api/v1/offers?home_lat=44.0&home_lng=6.0").get_json()
+        nowhere = client.get("/api/v1/offers?home_lat=44.0&home_lng=6.0"
+                             "&home_reachable=true").get_json()
+    assert [o["id"] for o in kept["offers"]] == [offer.id]
+    way = kept["offers"][0]["way_home"]
+    assert (way["route"], way["to_stop"], way["departs_at"], way["arrives_at"]) == (
+        "ZOU! 51", "Aix Gare routière", "2026-11-20T21:40:00+00:00",
+        "2026-11-20T22:25:00+00:00")
+    assert away["offers"][0]["way_home"] is None
+    assert nowhere["offers"] == []
+
+
+def test_home_reachable_drops_the_offer_when_the_only_trip_leaves_before_the_end(db, client,
+                                                                               offer):
+    only_early = times("z-early", ("BESIDE", "21:30:00"), ("AIX", "22:15:00"))
+    load(db, regional_feed(**{"stop_times.txt": only_early}))
+    db.session.commit()
+    with time_machine.travel(NOW, tick=False):
+        body = client.get(f"/api/v1/offers?home_lat={AIX_HOME[0]}&home_lng={AIX_HOME[1]}"
+                          "&home_reachable=true").get_json()
+    assert body["offers"] == []
+
+
+def test_home_reachable_without_a_home_is_refused(db, client):
+    response = client.get("/api/v1/offers?home_reachable=true")
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "validation_error"

@@ -36,6 +36,13 @@ class OffersQuerySchema(ma.Schema):
                                         metadata={"description": "Current price at most"})
     step_free = ma.fields.Boolean(load_default=False,
                                   metadata={"description": "Only venues with step-free access"})
+    home_lat = ma.fields.Float(validate=validate.Range(-90, 90), metadata={
+        "description": "Latitude of home (with home_lng): each offer gets way_home"})
+    home_lng = ma.fields.Float(validate=validate.Range(-180, 180), metadata={
+        "description": "Longitude of home (with home_lat)"})
+    home_reachable = ma.fields.Boolean(load_default=False, metadata={
+        "description": "Only offers with a direct ride home after the expected end "
+                       "(needs home_lat/home_lng)"})
     sort = ma.fields.String(load_default="relevance", validate=validate.OneOf(SORTS),
                             metadata={"description": "distance needs lat/lng"})
     page = ma.fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
@@ -84,6 +91,17 @@ class OfferVenueSchema(ma.Schema):
     step_free_access = ma.fields.Boolean(required=True)
 
 
+class RideSchema(ma.Schema):
+    route = ma.fields.String(required=True)
+    departs_at = ma.fields.AwareDateTime(required=True)
+    arrives_at = ma.fields.AwareDateTime(required=True)
+    to_stop = ma.fields.String(required=True, metadata={"description": "Where to get off"})
+    mode = ma.fields.String(required=True)
+    headsign = ma.fields.String(required=True)
+    from_stop = ma.fields.String(required=True)
+    walk_minutes = ma.fields.Integer(required=True)
+
+
 class OfferSchema(ma.Schema):
     id = ma.fields.Integer(required=True,
                            metadata={"description": "The release id; POST /holds takes it"})
@@ -101,6 +119,15 @@ class OfferSchema(ma.Schema):
     max_per_order = ma.fields.Integer(required=True)
     distance_km = ma.fields.Float(allow_none=True,
                                   metadata={"description": "null unless lat/lng were given"})
+    way_home = ma.fields.Nested(RideSchema, allow_none=True, metadata={
+        "description": "Only with home_lat/home_lng: the first direct ride after the "
+                       "expected end from near the venue to near home; null when none"})
+
+    @ma.post_dump(pass_original=True)
+    def _way_home_only_with_a_home(self, data: dict, original, **_kwargs) -> dict:
+        if not getattr(original, "home_given", False):
+            data.pop("way_home", None)
+        return data
 
 
 class OfferPageSchema(ma.Schema):

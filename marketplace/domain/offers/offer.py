@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from marketplace.domain.pricing import PricePoint, PriceSchedule
-from marketplace.domain.transit.journeys import Departure
+from marketplace.domain.transit.journeys import Departure, Ride
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +42,8 @@ class Offer:
     seats_left: int
     max_per_order: int
     distance_km: float | None = None
+    way_home: Ride | None = None  # with a home location: the first direct ride home
+    home_given: bool = False  # way_home is said (even None) only when a home was given
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,3 +116,5 @@ class Criteria:
     discipline: str | None = None
     max_price_cents: int | None = None
     step_free: bool = False
+    home: tuple[float, float] | None = None  # where the spectator sleeps tonight
+    home_reachable: bool = False  # only offers with a direct ride home after the end

@@ -46,7 +46,7 @@ from marketplace.domain.pricing import (
     upcoming_schedule,
 )
 from marketplace.domain.timeutil import PARIS, to_paris
-from marketplace.domain.transit.journeys import expected_end, getting_home
+from marketplace.domain.transit.journeys import expected_end, getting_home, rides_home
 from marketplace.domain.validation import ValidationFailed, checked_id
 
 WHENS = ("tonight", "tomorrow", "weekend", "all")
@@ -57,6 +57,21 @@ MAX_RADIUS_KM = 200
 NIGHT_ENDS_AT = time(6, 0)
 # The price clock of an offer page: enough points to draw the curve, few enough to be light.
 SCHEDULE_POINTS = 12
+
+
+def _with_way_home(session: Session, candidates: list[_Candidate],
+                   criteria: Criteria) -> list[_Candidate]:
+    """Each candidate's ride home (one query per venue), and only those with one if asked."""
+    nights: dict[tuple[float, float], set[datetime]] = {}
+    for c in candidates:
+        nights.setdefault((c.row.lat, c.row.lng), set()).add(c.ends_at)
+    rides = rides_home(session, criteria.home, nights)
+    for c in candidates:
+        c.way_home = rides.get((c.row.lat, c.row.lng, c.ends_at))
+        c.home_given = True
+    if criteria.home_reachable:
+        candidates = [c for c in candidates if c.way_home is not None]
+    return candidates
 
 
 class _Candidate:
@@ -75,6 +90,12 @@ class _Candidate:
             max_discount_at=row.max_discount_at, curve=row.curve, step_minutes=row.step_minutes,
         )
         self.distance_km = haversine_km(origin[0], origin[1], row.lat, row.lng) if origin else None
+        self.way_home = None
+        self.home_given = False
+
+    @cached_property
+    def ends_at(self) -> datetime:
+        return expected_end(self.row.starts_at, self.row.show_minutes)
 
     @cached_property
     def discount(self) -> float:
@@ -127,6 +148,9 @@ def list_offers(
     discipline: str | None = None,
     max_price_cents: int | None = None,
     step_free: bool = False,
+    home_lat: float | None = None,
+    home_lng: float | None = None,
+    home_reachable: bool = False,
     sort: str = "relevance",
     page: int = 1,
     per_page: int = 20,
@@ -134,7 +158,9 @@ def list_offers(
     """Return one page of the offers on sale at `now` with seats left, filtered and sorted.
 
     `date` keeps the curtains of that Paris calendar day (instead of `when`);
-    `step_free` keeps venues with step-free access.
+    `step_free` keeps venues with step-free access. With `home_lat`/`home_lng`, each offer
+    carries `way_home`, the first direct ride after the expected end from near the venue to
+    near home (or None); `home_reachable` keeps only the offers with one.
 
     Sorts: `starts_at` (soonest first), `price` (current price, cheapest first),
     `discount` (deepest first), `distance` (nearest first; needs lat/lng) and
@@ -150,7 +176,11 @@ def list_offers(
     """
     criteria = Criteria(origin=(lat, lng) if lat is not None and lng is not None else None,
                         radius_km=radius_km, when=when, day=date, discipline=discipline,
-                        max_price_cents=max_price_cents, step_free=step_free)
+                        max_price_cents=max_price_cents, step_free=step_free,
+                        home=(home_lat, home_lng) if home_lat is not None and home_lng is not None
+                        else None, home_reachable=home_reachable)
+    if (home_lat is None) != (home_lng is None):
+        raise ValidationFailed("home_lat and home_lng go together.", field="home_lat")
     return find_offers(session, now=now, criteria=criteria, sort=sort, page=page,
                        per_page=per_page)
 
@@ -160,7 +190,11 @@ def find_offers(session: Session, *, now: datetime, criteria: Criteria, sort: st
     """list_offers with its filters gathered in a Criteria (what the storefront holds)."""
     _check_arguments(*(criteria.origin or (None, None)), criteria, sort, page, per_page)
     offset = (page - 1) * per_page
-    if sort == "starts_at" and criteria.radius_km is None and criteria.max_price_cents is None:
+    if criteria.home_reachable and criteria.home is None:
+        raise ValidationFailed("home_reachable needs home_lat and home_lng.",
+                               field="home_reachable")
+    if (sort == "starts_at" and criteria.radius_km is None and criteria.max_price_cents is None
+            and criteria.home is None):
         # Nothing left for Python to filter or rank: let the database paginate.
         stmt = _filtered(_offers_select(now), now, criteria)
         rows = session.execute(stmt.order_by(Performance.starts_at, Release.id)
@@ -169,6 +203,8 @@ def find_offers(session: Session, *, now: datetime, criteria: Criteria, sort: st
         return _page(candidates[:per_page], len(candidates) > per_page, now, page, per_page)
 
     candidates = _candidates(session, now, criteria)
+    if criteria.home is not None:
+        candidates = _with_way_home(session, candidates, criteria)
     candidates.sort(key=_sort_key(sort, now, criteria.origin is not None))
     window = candidates[offset:offset + per_page]
     return _page(window, len(candidates) > offset + per_page, now, page, per_page)
@@ -398,6 +434,7 @@ def _offers_select(now: datetime) -> Select:
             Release.max_per_order, Performance.starts_at, Show.title, Show.discipline,
             Venue.slug.label("venue_slug"), Venue.name.label("venue_name"), Venue.city,
             Venue.lat, Venue.lng, Venue.step_free_access,
+            Show.duration_minutes.label("show_minutes"),
         )
         .join(Performance, Release.performance_id == Performance.id)
         .join(Show, Performance.show_id == Show.id)
@@ -467,6 +504,8 @@ def _offer_fields(c: _Candidate, now: datetime) -> dict[str, Any]:
         "seats_left": max(row.seats_left, 0),
         "max_per_order": row.max_per_order,
         "distance_km": round(c.distance_km, 2) if c.distance_km is not None else None,
+        "way_home": c.way_home,
+        "home_given": c.home_given,
     }
 
 

@@ -218,3 +218,62 @@ def _departures(session: Session, stops: dict[int, _NearStop], ends_at: datetime
                              .where(later.stop_id.in_(list(targets))))
             for row in session.execute(statement):
                 yield row, (origin + timedelta(seconds=row.departure_s)).astimezone(UTC)
+
+
+def rides_home(session: Session, home: tuple[float, float],
+               nights: dict[tuple[float, float], set[datetime]],
+               radius_m: int = WALK_RADIUS_M) -> dict[tuple[float, float, datetime], Ride]:
+    """way_home for many shows at once: `nights` maps a venue's (lat, lng) to the expected
+    ends of its shows; the answer maps (lat, lng, end) to the first direct ride home, for
+    those that have one. One query per venue and feed, whatever the number of shows."""
+    alight = {stop.id: stop for stop in stops_near(session, *home, radius_m)}
+    rides: dict[tuple[float, float, datetime], Ride] = {}
+    if not alight or not nights:
+        return rides
+    later = aliased(TransitTripStop)
+    zones = {feed_id: ZoneInfo(zone) for feed_id, zone in session.execute(
+        select(TransitFeed.id, TransitFeed.timezone)).all()}
+    for (lat, lng), ends in nights.items():
+        board = {stop.id: stop for stop in stops_near(session, lat, lng, radius_m)}
+        if not board:
+            continue
+        candidates: list[tuple[datetime, Ride]] = []
+        for feed_id in {stop.feed_id for stop in board.values()}:
+            zone = zones[feed_id]
+            first = min(ends).astimezone(zone).date() - timedelta(days=_DAYS_BACK)
+            last = night_end(max(ends)).astimezone(zone).date()
+            statement = (
+                select(TransitTripStop.stop_id, TransitTripStop.departure_s,
+                       TransitServiceDay.day, TransitRoute.short_name, TransitRoute.long_name,
+                       TransitRoute.route_type, TransitTrip.headsign,
+                       later.stop_id.label("to_stop_id"), later.arrival_s)
+                .join(TransitTrip, TransitTrip.id == TransitTripStop.trip_id)
+                .join(TransitRoute, TransitRoute.id == TransitTrip.route_id)
+                .join(TransitServiceDay, and_(TransitServiceDay.feed_id == TransitTrip.feed_id,
+                                              TransitServiceDay.service == TransitTrip.service))
+                .join(later, and_(later.trip_id == TransitTripStop.trip_id,
+                                  later.seq > TransitTripStop.seq))
+                .where(TransitTripStop.stop_id.in_([s.id for s in board.values()
+                                                    if s.feed_id == feed_id]),
+                       later.stop_id.in_(list(alight)),
+                       TransitServiceDay.day.between(first, last)))
+            for row in session.execute(statement):
+                origin = day_origin(row.day, zone)
+                departs_at = (origin + timedelta(seconds=row.departure_s)).astimezone(UTC)
+                stop = board[row.stop_id]
+                candidates.append((departs_at, Ride(
+                    route=_route_name(row), mode=mode_of(row.route_type),
+                    headsign=row.headsign, from_stop=stop.name,
+                    walk_minutes=stop.walk_minutes, departs_at=departs_at,
+                    to_stop=alight[row.to_stop_id].name,
+                    arrives_at=(origin + timedelta(seconds=row.arrival_s)).astimezone(UTC))))
+        candidates.sort(key=lambda pair: pair[0])
+        for end in ends:
+            until = night_end(end)
+            for departs_at, ride in candidates:
+                if departs_at > until:
+                    break
+                if departs_at >= end + timedelta(minutes=ride.walk_minutes):
+                    rides[(lat, lng, end)] = ride
+                    break
+    return rides

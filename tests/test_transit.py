@@ -289,3 +289,19 @@ def test_home_reachable_without_a_home_is_refused(db, client):
     response = client.get("/api/v1/offers?home_reachable=true")
     assert response.status_code == 422
     assert response.get_json()["error"] == "validation_error"
+
+
+def test_a_card_says_whether_there_is_a_ride_home_from_the_spectators_place(db, client, offer):
+    load(db, regional_feed())
+    db.session.commit()
+    with time_machine.travel(NOW, tick=False):
+        from_aix = client.get(f"/?lat={AIX_HOME[0]}&lng={AIX_HOME[1]}",
+                              follow_redirects=True).get_data(as_text=True)
+        from_the_venue = client.get(f"/?lat={VENUE[0]}&lng={VENUE[1]}",
+                                    follow_redirects=True).get_data(as_text=True)
+        client.get("/?forget=1", follow_redirects=True)
+        unlocated = client.get("/").get_data(as_text=True)
+    assert "Retour possible : ZOU! 51 à 22:40" in from_aix
+    # Stops near both places, but no trip from the venue's stop to one near the venue.
+    assert "Pas de retour en transports après le spectacle" in from_the_venue
+    assert "Retour possible" not in unlocated and "Pas de retour" not in unlocated

@@ -44,6 +44,7 @@ class Offer:
     distance_km: float | None = None
     way_home: Ride | None = None  # with a home location: the first direct ride home
     home_given: bool = False  # way_home is said (even None) only when a home was given
+    home_covered: bool = False  # a timetable has stops near the venue and near home
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -67,8 +67,8 @@ def _with_way_home(session: Session, candidates: list[_Candidate],
         nights.setdefault((c.row.lat, c.row.lng), set()).add(c.ends_at)
     rides = rides_home(session, criteria.home, nights)
     for c in candidates:
-        c.way_home = rides.get((c.row.lat, c.row.lng, c.ends_at))
-        c.home_given = True
+        key = (c.row.lat, c.row.lng, c.ends_at)
+        c.way_home, c.home_given, c.home_covered = rides.get(key), True, key in rides
     if criteria.home_reachable:
         candidates = [c for c in candidates if c.way_home is not None]
     return candidates
@@ -92,6 +92,7 @@ class _Candidate:
         self.distance_km = haversine_km(origin[0], origin[1], row.lat, row.lng) if origin else None
         self.way_home = None
         self.home_given = False
+        self.home_covered = False
 
     @cached_property
     def ends_at(self) -> datetime:
@@ -194,19 +195,23 @@ def find_offers(session: Session, *, now: datetime, criteria: Criteria, sort: st
         raise ValidationFailed("home_reachable needs home_lat and home_lng.",
                                field="home_reachable")
     if (sort == "starts_at" and criteria.radius_km is None and criteria.max_price_cents is None
-            and criteria.home is None):
+            and not criteria.home_reachable):
         # Nothing left for Python to filter or rank: let the database paginate.
         stmt = _filtered(_offers_select(now), now, criteria)
         rows = session.execute(stmt.order_by(Performance.starts_at, Release.id)
                                .offset(offset).limit(per_page + 1)).all()
         candidates = [_Candidate(row, now, criteria.origin) for row in rows]
+        if criteria.home is not None:
+            _with_way_home(session, candidates[:per_page], criteria)
         return _page(candidates[:per_page], len(candidates) > per_page, now, page, per_page)
 
     candidates = _candidates(session, now, criteria)
-    if criteria.home is not None:
+    if criteria.home_reachable:
         candidates = _with_way_home(session, candidates, criteria)
     candidates.sort(key=_sort_key(sort, now, criteria.origin is not None))
     window = candidates[offset:offset + per_page]
+    if criteria.home is not None and not criteria.home_reachable:
+        _with_way_home(session, window, criteria)  # the page's offers only
     return _page(window, len(candidates) > offset + per_page, now, page, per_page)
 
 
@@ -506,6 +511,7 @@ def _offer_fields(c: _Candidate, now: datetime) -> dict[str, Any]:
         "distance_km": round(c.distance_km, 2) if c.distance_km is not None else None,
         "way_home": c.way_home,
         "home_given": c.home_given,
+        "home_covered": c.home_covered,
     }
 
 

@@ -222,12 +222,14 @@ def _departures(session: Session, stops: dict[int, _NearStop], ends_at: datetime
 
 def rides_home(session: Session, home: tuple[float, float],
                nights: dict[tuple[float, float], set[datetime]],
-               radius_m: int = WALK_RADIUS_M) -> dict[tuple[float, float, datetime], Ride]:
+               radius_m: int = WALK_RADIUS_M
+               ) -> dict[tuple[float, float, datetime], Ride | None]:
     """way_home for many shows at once: `nights` maps a venue's (lat, lng) to the expected
-    ends of its shows; the answer maps (lat, lng, end) to the first direct ride home, for
-    those that have one. One query per venue and feed, whatever the number of shows."""
+    ends of its shows; the answer maps (lat, lng, end) to the first direct ride home, or
+    None when there is none; a show is absent when no feed has a stop near its venue or
+    near home (nothing can be said). One query per venue and feed, whatever the shows."""
     alight = {stop.id: stop for stop in stops_near(session, *home, radius_m)}
-    rides: dict[tuple[float, float, datetime], Ride] = {}
+    rides: dict[tuple[float, float, datetime], Ride | None] = {}
     if not alight or not nights:
         return rides
     later = aliased(TransitTripStop)
@@ -270,6 +272,7 @@ def rides_home(session: Session, home: tuple[float, float],
         candidates.sort(key=lambda pair: pair[0])
         for end in ends:
             until = night_end(end)
+            rides[(lat, lng, end)] = None
             for departs_at, ride in candidates:
                 if departs_at > until:
                     break

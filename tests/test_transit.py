@@ -23,7 +23,7 @@ from marketplace.domain.transit.models import (
     TransitTripStop,
 )
 from tests.factories import PerformanceFactory, ReleaseFactory, ShowFactory, VenueFactory
-from tests.transit_feeds import AIX_HOME, VENUE, city_feed, regional_feed, times
+from tests.transit_feeds import AIX_HOME, JUST_OUT, VENUE, city_feed, regional_feed, times
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
@@ -299,9 +299,13 @@ def test_a_card_says_whether_there_is_a_ride_home_from_the_spectators_place(db, 
                               follow_redirects=True).get_data(as_text=True)
         from_the_venue = client.get(f"/?lat={VENUE[0]}&lng={VENUE[1]}",
                                     follow_redirects=True).get_data(as_text=True)
+        from_the_far_stop = client.get(f"/?lat={JUST_OUT[0] + 0.003}&lng={JUST_OUT[1]}",
+                                       follow_redirects=True).get_data(as_text=True)
         client.get("/?forget=1", follow_redirects=True)
         unlocated = client.get("/").get_data(as_text=True)
     assert "Retour possible : ZOU! 51 à 22:40" in from_aix
-    # Stops near both places, but no trip from the venue's stop to one near the venue.
-    assert "Pas de retour en transports après le spectacle" in from_the_venue
+    # At the venue, home is a walk away: nothing to say.
+    assert "Retour possible" not in from_the_venue and "Pas de retour" not in from_the_venue
+    # Near the bus 7 stop (~950 m away): stops at both ends, but no trip between them.
+    assert "Pas de retour en transports après le spectacle" in from_the_far_stop
     assert "Retour possible" not in unlocated and "Pas de retour" not in unlocated

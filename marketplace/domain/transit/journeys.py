@@ -227,7 +227,8 @@ def rides_home(session: Session, home: tuple[float, float],
     """way_home for many shows at once: `nights` maps a venue's (lat, lng) to the expected
     ends of its shows; the answer maps (lat, lng, end) to the first direct ride home, or
     None when there is none; a show is absent when no feed has a stop near its venue or
-    near home (nothing can be said). One query per venue and feed, whatever the shows."""
+    near home, or when home is a walk from the venue (nothing to say). One query per
+    venue and feed, whatever the number of shows."""
     alight = {stop.id: stop for stop in stops_near(session, *home, radius_m)}
     rides: dict[tuple[float, float, datetime], Ride | None] = {}
     if not alight or not nights:
@@ -236,6 +237,8 @@ def rides_home(session: Session, home: tuple[float, float],
     zones = {feed_id: ZoneInfo(zone) for feed_id, zone in session.execute(
         select(TransitFeed.id, TransitFeed.timezone)).all()}
     for (lat, lng), ends in nights.items():
+        if haversine_km(lat, lng, *home) * 1000 <= radius_m:
+            continue  # home is a walk away: no ride to look for
         board = {stop.id: stop for stop in stops_near(session, lat, lng, radius_m)}
         if not board:
             continue

@@ -107,6 +107,8 @@ def _write(within: Session, reader: FeedReader, feed: TransitFeed,
 
     # Each trip's last stop: nobody boards there, and it names a trip without a headsign.
     last: dict[int, tuple[int, int]] = {}
+    # The table, not the ORM class: a Core executemany, without the ORM's per-row work.
+    trip_stops = TransitTripStop.__table__
     batch: list[dict] = []
     count = 0
     for line, st in reader.stop_times():
@@ -121,11 +123,11 @@ def _write(within: Session, reader: FeedReader, feed: TransitFeed,
                       "stop_id": stop_id, "arrival_s": st.arrival_s,
                       "departure_s": st.departure_s})
         if len(batch) >= BATCH:
-            within.execute(insert(TransitTripStop), batch)
+            within.execute(insert(trip_stops), batch)
             count += len(batch)
             batch = []
     if batch:
-        within.execute(insert(TransitTripStop), batch)
+        within.execute(insert(trip_stops), batch)
         count += len(batch)
 
     headsigns = dict(within.execute(

@@ -58,6 +58,12 @@ class OffersQuerySchema(ma.Schema):
             raise ma.ValidationError("radius_km needs lat and lng.", "radius_km")
         if not has_lat and data.get("sort") == "distance":
             raise ma.ValidationError("sort=distance needs lat and lng.", "sort")
+        if ("home_lat" in data) != ("home_lng" in data):
+            raise ma.ValidationError("home_lat and home_lng must be given together.",
+                                     "home_lng" if "home_lat" in data else "home_lat")
+        if data.get("home_reachable") and "home_lat" not in data:
+            raise ma.ValidationError("home_reachable needs home_lat and home_lng.",
+                                     "home_reachable")
         if "date" in data and data.get("when", "all") != "all":
             raise ma.ValidationError("Give either when or date, not both.", "date")
 

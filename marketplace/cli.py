@@ -1,4 +1,5 @@
-"""Command line: `flask --app wsgi …` (demo seed, venue add, token issue, scheduler).
+"""Command line: `flask --app wsgi …` (demo seed, venue add, token issue, transit import,
+scheduler).
 
 Each command is a request handler of its own: parse, call one service, commit once, print.
 Errors a user can make go to stderr with a non-zero exit; stdout carries only the result.
@@ -7,6 +8,7 @@ Errors a user can make go to stderr with a non-zero exit; stdout carries only th
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -16,12 +18,15 @@ from sqlalchemy import select
 from marketplace.demo.report import print_report
 from marketplace.demo.seed import seed_demo
 from marketplace.demo.summary import summarize
+from marketplace.demo.transit import seed_demo_transit
 from marketplace.domain.accounts.services import issue_token
 from marketplace.domain.catalog.models import DISCIPLINES, Venue
 from marketplace.domain.catalog.services import add_venue
 from marketplace.domain.errors import DomainError
 from marketplace.domain.push.channel import generate_key_pair
 from marketplace.domain.timeutil import utcnow
+from marketplace.domain.transit.gtfs import FeedError
+from marketplace.domain.transit.importer import import_feed
 from marketplace.extensions import db
 from marketplace.scheduler.command import scheduler_command
 
@@ -29,6 +34,7 @@ demo_cli = AppGroup("demo", help="The demo region.")
 venue_cli = AppGroup("venue", help="Venues.")
 token_cli = AppGroup("token", help="API tokens for venue systems and the agency.")
 push_cli = AppGroup("push", help="Web Push notifications.")
+transit_cli = AppGroup("transit", help="Public transport timetables (GTFS feeds).")
 
 
 def register_cli(app: Flask) -> None:
@@ -36,6 +42,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(venue_cli)
     app.cli.add_command(token_cli)
     app.cli.add_command(push_cli)
+    app.cli.add_command(transit_cli)
     app.cli.add_command(scheduler_command)
 
 
@@ -48,6 +55,10 @@ def demo_seed(scale: int) -> None:
     started, now = time.perf_counter(), utcnow()
     report = seed_demo(db.session, now=now, scale=scale)
     db.session.commit()
+    feed = seed_demo_transit(db.session, now)  # demonstration timetables, own transaction
+    if feed is not None:
+        click.echo(f"demonstration timetable {feed.name}: {feed.stops} stops, "
+                   f"{feed.routes} routes, {feed.trips} trips")
     print_report(report, summarize(db.session, now), seconds=time.perf_counter() - started)
 
 
@@ -101,3 +112,23 @@ def push_keys() -> None:
     private, public = generate_key_pair()
     click.echo(f"VAPID_PRIVATE_KEY={private}")
     click.echo(f"# public key (browsers subscribe with it; the app derives it): {public}")
+
+
+@transit_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", default=None, help="The feed's name (default: the file's name); "
+                                           "importing under a name already used replaces "
+                                           "that feed.")
+def transit_import(path: Path, name: str | None) -> None:
+    """Import (or replace) one GTFS feed; print its name and its counts, or why it was
+    refused (then nothing changed)."""
+    started = time.perf_counter()
+    try:
+        summary = import_feed(db.session, str(path), name or path.stem, utcnow())
+    except FeedError as error:
+        raise click.ClickException(f"Feed refused, nothing imported: {error}") from None
+    window = (f", service days {summary.starts_on} to {summary.ends_on}"
+              if summary.starts_on else "")
+    click.echo(f"{summary.name}: {summary.stops} stops, {summary.routes} routes, "
+               f"{summary.trips} trips, {summary.stop_times} stop times{window} "
+               f"({time.perf_counter() - started:.1f} s)")

@@ -29,7 +29,8 @@ MAX_EXAMPLES = 15
 # clock or on the offer): a schema-valid request may be refused with 422 naming one of
 # these fields, and only these.
 RULES_BEYOND_THE_DOCUMENT = {
-    ("GET", "/api/v1/offers"): {"lat", "lng", "radius_km", "sort", "date"},
+    ("GET", "/api/v1/offers"): {"lat", "lng", "radius_km", "sort", "date", "home_lat",
+                                "home_lng", "home_reachable"},
     ("GET", "/api/v1/carousel"): {"lat", "lng"},
     ("POST", "/api/v1/holds"): {"quantity"},  # above this offer's own max_per_order
     ("POST", "/api/v1/venue/performances"): {"starts_at"},  # in the future, within 2 years

@@ -9,6 +9,14 @@ from marketplace.domain.inventory.models import Hold, Release, WaitlistEntry
 from marketplace.domain.mail.models import JobRun, OutboundEmail
 from marketplace.domain.orders.models import Order, Payment, PaymentEvent, Ticket
 from marketplace.domain.push.models import Notification, PushSubscription
+from marketplace.domain.transit.models import (
+    TransitFeed,
+    TransitRoute,
+    TransitServiceDay,
+    TransitStop,
+    TransitTrip,
+    TransitTripStop,
+)
 from marketplace.domain.watches.models import Watch, WatchAlert
 
 __all__ = [
@@ -33,6 +41,12 @@ __all__ = [
     "Release",
     "Show",
     "Ticket",
+    "TransitFeed",
+    "TransitRoute",
+    "TransitServiceDay",
+    "TransitStop",
+    "TransitTrip",
+    "TransitTripStop",
     "User",
     "Venue",
     "WaitlistEntry",

@@ -36,6 +36,13 @@ class OffersQuerySchema(ma.Schema):
                                         metadata={"description": "Current price at most"})
     step_free = ma.fields.Boolean(load_default=False,
                                   metadata={"description": "Only venues with step-free access"})
+    home_lat = ma.fields.Float(validate=validate.Range(-90, 90), metadata={
+        "description": "Latitude of home (with home_lng): each offer gets way_home"})
+    home_lng = ma.fields.Float(validate=validate.Range(-180, 180), metadata={
+        "description": "Longitude of home (with home_lat)"})
+    home_reachable = ma.fields.Boolean(load_default=False, metadata={
+        "description": "Only offers with a direct ride home after the expected end "
+                       "(needs home_lat/home_lng)"})
     sort = ma.fields.String(load_default="relevance", validate=validate.OneOf(SORTS),
                             metadata={"description": "distance needs lat/lng"})
     page = ma.fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
@@ -51,6 +58,12 @@ class OffersQuerySchema(ma.Schema):
             raise ma.ValidationError("radius_km needs lat and lng.", "radius_km")
         if not has_lat and data.get("sort") == "distance":
             raise ma.ValidationError("sort=distance needs lat and lng.", "sort")
+        if ("home_lat" in data) != ("home_lng" in data):
+            raise ma.ValidationError("home_lat and home_lng must be given together.",
+                                     "home_lng" if "home_lat" in data else "home_lat")
+        if data.get("home_reachable") and "home_lat" not in data:
+            raise ma.ValidationError("home_reachable needs home_lat and home_lng.",
+                                     "home_reachable")
         if "date" in data and data.get("when", "all") != "all":
             raise ma.ValidationError("Give either when or date, not both.", "date")
 
@@ -84,6 +97,17 @@ class OfferVenueSchema(ma.Schema):
     step_free_access = ma.fields.Boolean(required=True)
 
 
+class RideSchema(ma.Schema):
+    route = ma.fields.String(required=True)
+    departs_at = ma.fields.AwareDateTime(required=True)
+    arrives_at = ma.fields.AwareDateTime(required=True)
+    to_stop = ma.fields.String(required=True, metadata={"description": "Where to get off"})
+    mode = ma.fields.String(required=True)
+    headsign = ma.fields.String(required=True)
+    from_stop = ma.fields.String(required=True)
+    walk_minutes = ma.fields.Integer(required=True)
+
+
 class OfferSchema(ma.Schema):
     id = ma.fields.Integer(required=True,
                            metadata={"description": "The release id; POST /holds takes it"})
@@ -101,6 +125,15 @@ class OfferSchema(ma.Schema):
     max_per_order = ma.fields.Integer(required=True)
     distance_km = ma.fields.Float(allow_none=True,
                                   metadata={"description": "null unless lat/lng were given"})
+    way_home = ma.fields.Nested(RideSchema, allow_none=True, metadata={
+        "description": "Only with home_lat/home_lng: the first direct ride after the "
+                       "expected end from near the venue to near home; null when none"})
+
+    @ma.post_dump(pass_original=True)
+    def _way_home_only_with_a_home(self, data: dict, original, **_kwargs) -> dict:
+        if not getattr(original, "home_given", False):
+            data.pop("way_home", None)
+        return data
 
 
 class OfferPageSchema(ma.Schema):
@@ -133,6 +166,20 @@ class VenueDetailSchema(OfferVenueSchema):
                                           metadata={"description": "How to get home after"})
 
 
+class DepartureSchema(ma.Schema):
+    mode = ma.fields.String(required=True, metadata={
+        "description": "tram, metro, train, bus, coach, ferry or other"})
+    route = ma.fields.String(required=True, metadata={"description": "e.g. « ZOU! 51 »"})
+    headsign = ma.fields.String(required=True, metadata={"description": "Where it goes"})
+    stop = ma.fields.String(required=True, metadata={"description": "Where to board it"})
+    walk_minutes = ma.fields.Integer(required=True, metadata={
+        "description": "From the venue to the stop, at 4.5 km/h (stops within 600 m)"})
+    departs_at = ma.fields.AwareDateTime(required=True, metadata={
+        "description": "The first departure reachable on foot after the expected end"})
+    last_departs_at = ma.fields.AwareDateTime(required=True, metadata={
+        "description": "The last departure of the night from that stop"})
+
+
 class OfferDetailSchema(OfferSchema):
     show = ma.fields.Nested(ShowDetailSchema, required=True)
     venue = ma.fields.Nested(VenueDetailSchema, required=True)
@@ -140,6 +187,12 @@ class OfferDetailSchema(OfferSchema):
     schedule = ma.fields.List(ma.fields.Nested(PricePointSchema), required=True,
                               metadata={"description": "The upcoming price drops (at most 12, "
                                                        "evenly spread, next and last kept)"})
+    ends_at = ma.fields.AwareDateTime(required=True, metadata={
+        "description": "Expected end: start plus the show's duration (two hours if unknown)"})
+    getting_home = ma.fields.List(ma.fields.Nested(DepartureSchema), required=True, metadata={
+        "description": "After the expected end, from stops within a walk: one departure "
+                       "per route and direction; empty when no imported timetable covers "
+                       "the venue"})
 
 
 class CarouselItemSchema(ma.Schema):

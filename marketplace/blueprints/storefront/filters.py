@@ -69,7 +69,7 @@ class Filters:
         return Criteria(origin=origin, radius_km=self.radius if origin else None,
                         when=self.when, day=self.day, discipline=self.discipline,
                         max_price_cents=self.max_price * 100 if self.max_price else None,
-                        step_free=self.step_free)
+                        step_free=self.step_free, home=origin)
 
     def params(self) -> dict[str, str | int]:
         """The query parameters that differ from the defaults, in a stable order."""

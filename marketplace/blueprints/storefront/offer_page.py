@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import render_template
-from flask_babel import format_datetime, gettext, ngettext
+from flask_babel import format_datetime, format_decimal, gettext, ngettext
 
 from marketplace.blueprints.storefront.chart import PriceClock, price_clock
 from marketplace.blueprints.storefront.display import CLOCK, FEW_SEATS
@@ -16,6 +16,7 @@ from marketplace.domain.offers.offer import OfferDetail
 from marketplace.domain.offers.queries import get_offer
 from marketplace.domain.pricing import drop_count, upcoming_schedule
 from marketplace.domain.timeutil import to_paris, utcnow
+from marketplace.domain.transit.journeys import WALK_RADIUS_M, WALK_SPEED_KMH
 from marketplace.extensions import db
 from marketplace.web.templating import euros
 from marketplace.web.vocabulary import error_message
@@ -34,6 +35,7 @@ def offer_context(offer_id: int, location: Location | None, now: datetime) -> di
         "clock": _price_clock(offer, now), "few_seats": FEW_SEATS,
         "quantities": range(1, min(offer.max_per_order, offer.seats_left) + 1),
         "quantity": 1, "error": None,
+        "walk": {"radius_m": WALK_RADIUS_M, "speed": format_decimal(WALK_SPEED_KMH)},
     }
 
 

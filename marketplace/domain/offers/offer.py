@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from marketplace.domain.pricing import PricePoint, PriceSchedule
+from marketplace.domain.transit.journeys import Departure, Ride
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +42,9 @@ class Offer:
     seats_left: int
     max_per_order: int
     distance_km: float | None = None
+    way_home: Ride | None = None  # with a home location: the first direct ride home
+    home_given: bool = False  # way_home is said (even None) only when a home was given
+    home_covered: bool = False  # a timetable has stops near the venue and near home
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +73,8 @@ class OfferDetail(Offer):
     sales_close_at: datetime
     price_schedule: PriceSchedule
     schedule: list[PricePoint] = field(default_factory=list)
+    ends_at: datetime | None = None  # the expected end: the duration, or two hours
+    getting_home: list[Departure] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,3 +117,5 @@ class Criteria:
     discipline: str | None = None
     max_price_cents: int | None = None
     step_free: bool = False
+    home: tuple[float, float] | None = None  # where the spectator sleeps tonight
+    home_reachable: bool = False  # only offers with a direct ride home after the end

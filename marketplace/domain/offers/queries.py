@@ -47,6 +47,7 @@ from marketplace.domain.pricing import (
     upcoming_schedule,
 )
 from marketplace.domain.timeutil import PARIS, to_paris
+from marketplace.domain.transit.journeys import expected_end, getting_home, rides_home
 from marketplace.domain.validation import ValidationFailed, checked_id
 
 WHENS = ("tonight", "tomorrow", "weekend", "all")
@@ -57,6 +58,21 @@ MAX_RADIUS_KM = 200
 NIGHT_ENDS_AT = time(6, 0)
 # The price clock of an offer page: enough points to draw the curve, few enough to be light.
 SCHEDULE_POINTS = 12
+
+
+def _with_way_home(session: Session, candidates: list[_Candidate],
+                   criteria: Criteria) -> list[_Candidate]:
+    """Each candidate's ride home (one query per venue), and only those with one if asked."""
+    nights: dict[tuple[float, float], set[datetime]] = {}
+    for c in candidates:
+        nights.setdefault((c.row.lat, c.row.lng), set()).add(c.ends_at)
+    rides = rides_home(session, criteria.home, nights)
+    for c in candidates:
+        key = (c.row.lat, c.row.lng, c.ends_at)
+        c.way_home, c.home_given, c.home_covered = rides.get(key), True, key in rides
+    if criteria.home_reachable:
+        candidates = [c for c in candidates if c.way_home is not None]
+    return candidates
 
 
 class _Candidate:
@@ -75,6 +91,13 @@ class _Candidate:
             max_discount_at=row.max_discount_at, curve=row.curve, step_minutes=row.step_minutes,
         )
         self.distance_km = haversine_km(origin[0], origin[1], row.lat, row.lng) if origin else None
+        self.way_home = None
+        self.home_given = False
+        self.home_covered = False
+
+    @cached_property
+    def ends_at(self) -> datetime:
+        return expected_end(self.row.starts_at, self.row.show_minutes)
 
     @cached_property
     def discount(self) -> float:
@@ -127,6 +150,9 @@ def list_offers(
     discipline: str | None = None,
     max_price_cents: int | None = None,
     step_free: bool = False,
+    home_lat: float | None = None,
+    home_lng: float | None = None,
+    home_reachable: bool = False,
     sort: str = "relevance",
     page: int = 1,
     per_page: int = 20,
@@ -134,7 +160,9 @@ def list_offers(
     """Return one page of the offers on sale at `now` with seats left, filtered and sorted.
 
     `date` keeps the curtains of that Paris calendar day (instead of `when`);
-    `step_free` keeps venues with step-free access.
+    `step_free` keeps venues with step-free access. With `home_lat`/`home_lng`, each offer
+    carries `way_home`, the first direct ride after the expected end from near the venue to
+    near home (or None); `home_reachable` keeps only the offers with one.
 
     Sorts: `starts_at` (soonest first), `price` (current price, cheapest first),
     `discount` (deepest first), `distance` (nearest first; needs lat/lng) and
@@ -150,7 +178,11 @@ def list_offers(
     """
     criteria = Criteria(origin=(lat, lng) if lat is not None and lng is not None else None,
                         radius_km=radius_km, when=when, day=date, discipline=discipline,
-                        max_price_cents=max_price_cents, step_free=step_free)
+                        max_price_cents=max_price_cents, step_free=step_free,
+                        home=(home_lat, home_lng) if home_lat is not None and home_lng is not None
+                        else None, home_reachable=home_reachable)
+    if (home_lat is None) != (home_lng is None):
+        raise ValidationFailed("home_lat and home_lng go together.", field="home_lat")
     return find_offers(session, now=now, criteria=criteria, sort=sort, page=page,
                        per_page=per_page)
 
@@ -160,17 +192,27 @@ def find_offers(session: Session, *, now: datetime, criteria: Criteria, sort: st
     """list_offers with its filters gathered in a Criteria (what the storefront holds)."""
     _check_arguments(*(criteria.origin or (None, None)), criteria, sort, page, per_page)
     offset = (page - 1) * per_page
-    if sort == "starts_at" and criteria.radius_km is None and criteria.max_price_cents is None:
+    if criteria.home_reachable and criteria.home is None:
+        raise ValidationFailed("home_reachable needs home_lat and home_lng.",
+                               field="home_reachable")
+    if (sort == "starts_at" and criteria.radius_km is None and criteria.max_price_cents is None
+            and not criteria.home_reachable):
         # Nothing left for Python to filter or rank: let the database paginate.
         stmt = _filtered(_offers_select(now), now, criteria)
         rows = session.execute(stmt.order_by(Performance.starts_at, Release.id)
                                .offset(offset).limit(per_page + 1)).all()
         candidates = [_Candidate(row, now, criteria.origin) for row in rows]
+        if criteria.home is not None:
+            _with_way_home(session, candidates[:per_page], criteria)
         return _page(candidates[:per_page], len(candidates) > per_page, now, page, per_page)
 
     candidates = _candidates(session, now, criteria)
+    if criteria.home_reachable:
+        candidates = _with_way_home(session, candidates, criteria)
     candidates.sort(key=_sort_key(sort, now, criteria.origin is not None))
     window = candidates[offset:offset + per_page]
+    if criteria.home is not None and not criteria.home_reachable:
+        _with_way_home(session, window, criteria)  # the page's offers only
     return _page(window, len(candidates) > offset + per_page, now, page, per_page)
 
 
@@ -236,8 +278,10 @@ def get_offer(session: Session, offer_id: int, now: datetime,
         **vars(fields["venue"]), address=row.address, postcode=row.postcode,
         access_notes=row.access_notes, transport_notes=row.transport_notes,
         getting_home_notes=row.getting_home_notes)
+    ends_at = expected_end(row.starts_at, row.duration_minutes)
     return OfferDetail(**fields, sales_close_at=row.sales_close_at,
-                       price_schedule=candidate.schedule, schedule=schedule)
+                       price_schedule=candidate.schedule, schedule=schedule, ends_at=ends_at,
+                       getting_home=getting_home(session, row.lat, row.lng, ends_at))
 
 
 # Relevance (list_offers; « Comment ça marche » states these): proximity is worth half at
@@ -406,6 +450,7 @@ def _offers_select(now: datetime) -> Select:
             Release.max_per_order, Performance.starts_at, Show.title, Show.discipline,
             Venue.slug.label("venue_slug"), Venue.name.label("venue_name"), Venue.city,
             Venue.lat, Venue.lng, Venue.step_free_access,
+            Show.duration_minutes.label("show_minutes"),
         )
         .join(Performance, Release.performance_id == Performance.id)
         .join(Show, Performance.show_id == Show.id)
@@ -475,6 +520,9 @@ def _offer_fields(c: _Candidate, now: datetime) -> dict[str, Any]:
         "seats_left": max(row.seats_left, 0),
         "max_per_order": row.max_per_order,
         "distance_km": round(c.distance_km, 2) if c.distance_km is not None else None,
+        "way_home": c.way_home,
+        "home_given": c.home_given,
+        "home_covered": c.home_covered,
     }
 
 

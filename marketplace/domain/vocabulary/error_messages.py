@@ -93,6 +93,8 @@ ERROR_MESSAGES: tuple[str, ...] = (
     N_("sort must be one of %(choices)s (distance needs lat/lng)."),
     N_("page starts at 1."),
     N_("per_page must be between 1 and %(max)d."),
+    N_("home_lat and home_lng go together."),
+    N_("home_reachable needs home_lat and home_lng."),
     # marketplace.domain.catalog.services
     N_("The venue needs a name."),
     N_("The venue name is longer than 200 characters."),

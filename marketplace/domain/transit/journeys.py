@@ -1,0 +1,285 @@
+"""After the show: which vehicles leave near the venue, and does one of them go home.
+
+Answered from the imported tables with index lookups (stops by a lat/lng box, trip stops
+by (stop, departure second), the precomputed service days), never by reading a feed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, aliased
+
+from marketplace.domain.catalog.geo import bounding_box, haversine_km
+from marketplace.domain.timeutil import PARIS
+from marketplace.domain.transit.gtfs import day_origin
+from marketplace.domain.transit.models import (
+    TransitFeed,
+    TransitRoute,
+    TransitServiceDay,
+    TransitStop,
+    TransitTrip,
+    TransitTripStop,
+)
+
+# How far a spectator walks to a stop, and how fast: said on the page next to the list.
+WALK_RADIUS_M = 600
+WALK_SPEED_KMH = 4.5
+# Departures are looked for from the end of the show until the next 4 o'clock in the
+# morning (local time), so « the last one » is the night's last, not a window's.
+NIGHT_ENDS_AT = time(4)
+# A show without a stated duration is expected to last this long.
+DEFAULT_DURATION = timedelta(hours=2)
+# GTFS times stop before 48:00: a service day never reaches further than two days back.
+_DAYS_BACK = 2
+
+
+def expected_end(starts_at: datetime, duration_minutes: int | None) -> datetime:
+    """When the show is expected to end: its duration if stated, two hours otherwise."""
+    return starts_at + (timedelta(minutes=duration_minutes) if duration_minutes
+                        else DEFAULT_DURATION)
+
+
+def night_end(ends_at: datetime) -> datetime:
+    """The next 4:00 on the region's clocks after `ends_at`: the end of that night's service."""
+    local = ends_at.astimezone(PARIS)
+    end = datetime.combine(local.date(), NIGHT_ENDS_AT, tzinfo=PARIS)
+    if end <= local:
+        end = datetime.combine(local.date() + timedelta(days=1), NIGHT_ENDS_AT, tzinfo=PARIS)
+    return end.astimezone(UTC)
+
+
+def mode_of(route_type: int) -> str:
+    """GTFS route_type (basic or extended) → tram, metro, train, bus, coach, ferry, other."""
+    basic = {0: "tram", 1: "metro", 2: "train", 3: "bus", 4: "ferry", 5: "tram",
+             6: "other", 7: "other", 11: "bus", 12: "metro"}
+    if route_type in basic:
+        return basic[route_type]
+    family = route_type // 100
+    return {1: "train", 2: "coach", 4: "metro", 7: "bus", 8: "bus", 9: "tram",
+            10: "ferry", 12: "ferry"}.get(family, "other")
+
+
+@dataclass(frozen=True)
+class Departure:
+    """One route and direction leaving near the venue after the show."""
+
+    mode: str
+    route: str
+    headsign: str
+    stop: str
+    walk_minutes: int
+    departs_at: datetime  # the first one the spectator can walk to in time
+    last_departs_at: datetime  # the last one of the night from that stop
+
+
+@dataclass(frozen=True)
+class Ride:
+    """A direct ride home: one vehicle from near the venue to near home."""
+
+    route: str
+    mode: str
+    headsign: str
+    from_stop: str
+    walk_minutes: int
+    departs_at: datetime
+    to_stop: str
+    arrives_at: datetime
+
+
+@dataclass(frozen=True)
+class _NearStop:
+    id: int
+    feed_id: int
+    name: str
+    walk_minutes: int
+
+
+def walk_minutes(distance_m: float) -> int:
+    return max(1, math.ceil(distance_m / (WALK_SPEED_KMH * 1000 / 60)))
+
+
+def stops_near(session: Session, lat: float, lng: float,
+               radius_m: int = WALK_RADIUS_M) -> list[_NearStop]:
+    """Stops of every feed within `radius_m` (straight line) of a point."""
+    box = bounding_box(lat, lng, radius_m / 1000)
+    rows = session.execute(
+        select(TransitStop.id, TransitStop.feed_id, TransitStop.name, TransitStop.lat,
+               TransitStop.lng)
+        .where(TransitStop.lat.between(box.min_lat, box.max_lat),
+               TransitStop.lng.between(box.min_lng, box.max_lng))).all()
+    near = []
+    for row in rows:
+        metres = haversine_km(lat, lng, row.lat, row.lng) * 1000
+        if metres <= radius_m:
+            near.append(_NearStop(row.id, row.feed_id, row.name, walk_minutes(metres)))
+    return near
+
+
+def getting_home(session: Session, lat: float, lng: float, ends_at: datetime,
+                 radius_m: int = WALK_RADIUS_M) -> list[Departure]:
+    """The departures after `ends_at` from stops within a walk of (lat, lng), one per
+    route and direction: the first one the spectator can reach on foot, and the last of
+    the night. Sorted by departure; empty when no imported feed covers the place."""
+    near = {stop.id: stop for stop in stops_near(session, lat, lng, radius_m)}
+    best: dict[tuple, Departure] = {}
+    for row, departs_at in _departures(session, near, ends_at):
+        stop = near[row.stop_id]
+        if departs_at < ends_at + timedelta(minutes=stop.walk_minutes):
+            continue  # gone before the spectator reaches the stop
+        key = (row.route_id, row.direction if row.direction is not None else row.headsign)
+        found = best.get(key)
+        last = max(departs_at, found.last_departs_at) if found else departs_at
+        if found is None or (departs_at, stop.walk_minutes) < (found.departs_at,
+                                                               found.walk_minutes):
+            best[key] = Departure(mode=mode_of(row.route_type), route=_route_name(row),
+                                  headsign=row.headsign, stop=stop.name,
+                                  walk_minutes=stop.walk_minutes, departs_at=departs_at,
+                                  last_departs_at=last)
+        else:
+            best[key] = Departure(**{**vars(found), "last_departs_at": last})
+    return sorted(best.values(), key=lambda d: (d.departs_at, d.route, d.headsign))
+
+
+def way_home(session: Session, venue: tuple[float, float], home: tuple[float, float],
+             ends_at: datetime, radius_m: int = WALK_RADIUS_M) -> Ride | None:
+    """The first direct ride leaving after `ends_at` (plus the walk) from a stop near the
+    venue and stopping later at a stop near home; None when there is none tonight."""
+    board = {stop.id: stop for stop in stops_near(session, *venue, radius_m)}
+    alight = {stop.id: stop for stop in stops_near(session, *home, radius_m)}
+    if not board or not alight:
+        return None
+    later = aliased(TransitTripStop)
+    best: Ride | None = None
+    for row, departs_at in _departures(session, board, ends_at, alight=(later, alight)):
+        stop = board[row.stop_id]
+        if departs_at < ends_at + timedelta(minutes=stop.walk_minutes):
+            continue
+        if best is not None and departs_at >= best.departs_at:
+            continue
+        arrives_at = departs_at + timedelta(seconds=row.arrival_s - row.departure_s)
+        best = Ride(route=_route_name(row), mode=mode_of(row.route_type),
+                    headsign=row.headsign, from_stop=stop.name,
+                    walk_minutes=stop.walk_minutes, departs_at=departs_at,
+                    to_stop=alight[row.to_stop_id].name, arrives_at=arrives_at)
+    return best
+
+
+def _route_name(row) -> str:
+    return row.short_name or row.long_name
+
+
+def _departures(session: Session, stops: dict[int, _NearStop], ends_at: datetime,
+                alight: tuple | None = None) -> Iterable[tuple]:
+    """(row, departure instant) of the trips leaving one of `stops` in the night after
+    `ends_at`, on the service days running then; with `alight` = (alias, stops), only the
+    trips stopping later at one of those stops (row.to_stop_id, row.arrival_s)."""
+    if not stops:
+        return
+    zones = dict(session.execute(select(TransitFeed.id, TransitFeed.timezone).where(
+        TransitFeed.id.in_({stop.feed_id for stop in stops.values()}))).all())
+    until = night_end(ends_at)
+    for feed_id, zone_name in zones.items():
+        zone = ZoneInfo(zone_name)
+        feed_stops = [stop.id for stop in stops.values() if stop.feed_id == feed_id]
+        first = ends_at.astimezone(zone).date() - timedelta(days=_DAYS_BACK)
+        for offset in range((until.astimezone(zone).date() - first).days + 1):
+            day = first + timedelta(days=offset)
+            origin = day_origin(day, zone)
+            low = int((ends_at - origin).total_seconds())
+            high = int((until - origin).total_seconds())
+            if high < 0 or low > 48 * 3600:
+                continue
+            columns = [TransitTripStop.stop_id, TransitTripStop.departure_s,
+                       TransitTrip.route_id, TransitTrip.headsign, TransitTrip.direction,
+                       TransitRoute.short_name, TransitRoute.long_name,
+                       TransitRoute.route_type]
+            statement = (
+                select(*columns)
+                .join(TransitTrip, TransitTrip.id == TransitTripStop.trip_id)
+                .join(TransitRoute, TransitRoute.id == TransitTrip.route_id)
+                .join(TransitServiceDay, and_(TransitServiceDay.feed_id == TransitTrip.feed_id,
+                                              TransitServiceDay.service == TransitTrip.service,
+                                              TransitServiceDay.day == day))
+                .where(TransitTripStop.stop_id.in_(feed_stops),
+                       TransitTripStop.departure_s.between(max(low, 0), high),
+                       TransitTripStop.seq < TransitTrip.last_seq))
+            if alight is not None:
+                later, targets = alight
+                statement = (statement.add_columns(later.stop_id.label("to_stop_id"),
+                                                   later.arrival_s)
+                             .join(later, and_(later.trip_id == TransitTripStop.trip_id,
+                                               later.seq > TransitTripStop.seq))
+                             .where(later.stop_id.in_(list(targets))))
+            for row in session.execute(statement):
+                yield row, (origin + timedelta(seconds=row.departure_s)).astimezone(UTC)
+
+
+def rides_home(session: Session, home: tuple[float, float],
+               nights: dict[tuple[float, float], set[datetime]],
+               radius_m: int = WALK_RADIUS_M
+               ) -> dict[tuple[float, float, datetime], Ride | None]:
+    """way_home for many shows at once: `nights` maps a venue's (lat, lng) to the expected
+    ends of its shows; the answer maps (lat, lng, end) to the first direct ride home, or
+    None when there is none; a show is absent when no feed has a stop near its venue or
+    near home, or when home is a walk from the venue (nothing to say). One query per
+    venue and feed, whatever the number of shows."""
+    alight = {stop.id: stop for stop in stops_near(session, *home, radius_m)}
+    rides: dict[tuple[float, float, datetime], Ride | None] = {}
+    if not alight or not nights:
+        return rides
+    later = aliased(TransitTripStop)
+    zones = {feed_id: ZoneInfo(zone) for feed_id, zone in session.execute(
+        select(TransitFeed.id, TransitFeed.timezone)).all()}
+    for (lat, lng), ends in nights.items():
+        if haversine_km(lat, lng, *home) * 1000 <= radius_m:
+            continue  # home is a walk away: no ride to look for
+        board = {stop.id: stop for stop in stops_near(session, lat, lng, radius_m)}
+        if not board:
+            continue
+        candidates: list[tuple[datetime, Ride]] = []
+        for feed_id in {stop.feed_id for stop in board.values()}:
+            zone = zones[feed_id]
+            first = min(ends).astimezone(zone).date() - timedelta(days=_DAYS_BACK)
+            last = night_end(max(ends)).astimezone(zone).date()
+            statement = (
+                select(TransitTripStop.stop_id, TransitTripStop.departure_s,
+                       TransitServiceDay.day, TransitRoute.short_name, TransitRoute.long_name,
+                       TransitRoute.route_type, TransitTrip.headsign,
+                       later.stop_id.label("to_stop_id"), later.arrival_s)
+                .join(TransitTrip, TransitTrip.id == TransitTripStop.trip_id)
+                .join(TransitRoute, TransitRoute.id == TransitTrip.route_id)
+                .join(TransitServiceDay, and_(TransitServiceDay.feed_id == TransitTrip.feed_id,
+                                              TransitServiceDay.service == TransitTrip.service))
+                .join(later, and_(later.trip_id == TransitTripStop.trip_id,
+                                  later.seq > TransitTripStop.seq))
+                .where(TransitTripStop.stop_id.in_([s.id for s in board.values()
+                                                    if s.feed_id == feed_id]),
+                       later.stop_id.in_(list(alight)),
+                       TransitServiceDay.day.between(first, last)))
+            for row in session.execute(statement):
+                origin = day_origin(row.day, zone)
+                departs_at = (origin + timedelta(seconds=row.departure_s)).astimezone(UTC)
+                stop = board[row.stop_id]
+                candidates.append((departs_at, Ride(
+                    route=_route_name(row), mode=mode_of(row.route_type),
+                    headsign=row.headsign, from_stop=stop.name,
+                    walk_minutes=stop.walk_minutes, departs_at=departs_at,
+                    to_stop=alight[row.to_stop_id].name,
+                    arrives_at=(origin + timedelta(seconds=row.arrival_s)).astimezone(UTC))))
+        candidates.sort(key=lambda pair: pair[0])
+        for end in ends:
+            until = night_end(end)
+            rides[(lat, lng, end)] = None
+            for departs_at, ride in candidates:
+                if departs_at > until:
+                    break
+                if departs_at >= end + timedelta(minutes=ride.walk_minutes):
+                    rides[(lat, lng, end)] = ride
+                    break
+    return rides

@@ -26,6 +26,7 @@ from marketplace.domain.mail.message import MailSettings
 from marketplace.domain.orders.show_day_emails import queue_aftershow_emails, queue_practical_emails
 from marketplace.domain.purchases.confirmation import cancel_abandoned_orders
 from marketplace.domain.push.channel import PushChannel
+from marketplace.domain.push.services import push_committed
 from marketplace.domain.watches.alerts import evaluate_watches
 from marketplace.outbound import OutboundPolicy
 
@@ -61,7 +62,9 @@ class Job:
 def sweep_holds(ctx: JobContext, now: datetime) -> int:
     # Lapsed holds' seats go to waiting lines first: their offers' e-mails leave at once.
     with Session(ctx.engine) as session:
-        return _then_send(ctx, now, sweep_expired_holds(session, now))
+        swept = sweep_expired_holds(session, now)
+        push_committed(session, ctx.push, now)  # and to the browsers they asked it for
+        return _then_send(ctx, now, swept)
 
 
 def forget_hold_clients(ctx: JobContext, now: datetime) -> int:
@@ -91,7 +94,9 @@ def refresh_contact_stages(ctx: JobContext, now: datetime) -> int:
 
 def cancel_unpaid_orders(ctx: JobContext, now: datetime) -> int:
     with Session(ctx.engine) as session:
-        return cancel_abandoned_orders(session, now)
+        cancelled = cancel_abandoned_orders(session, now)
+        push_committed(session, ctx.push, now)  # seats they held may have gone to a line
+        return cancelled
 
 
 def alert_watches(ctx: JobContext, now: datetime) -> int:

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from marketplace.domain.contacts.webhooks import PENDING_IDS, deliver_webhooks
 from marketplace.domain.mail.mailer import PENDING_KEYS, deliver_emails
 from marketplace.domain.mail.message import mail_settings
+from marketplace.domain.push.channel import PushChannel, push_channel
+from marketplace.domain.push.services import COMMITTED_PUSHES, PENDING_PUSHES, push_committed
 from marketplace.domain.timeutil import utcnow
 from marketplace.outbound import OutboundPolicy, policy_from_config
 
@@ -24,6 +26,13 @@ log = logging.getLogger(__name__)
 
 
 def _after_commit(session: Session) -> None:
+    pushes = session.info.pop(PENDING_PUSHES, None)
+    if pushes:
+        session.info.setdefault(COMMITTED_PUSHES, []).extend(pushes)
+        if has_app_context():  # a request: push from a thread; a job pushes after its work
+            channel = push_channel(current_app.config)
+            threading.Thread(target=_push, args=(session.get_bind(), session.info.pop(
+                COMMITTED_PUSHES), channel), daemon=True, name="push-after-commit").start()
     emails = session.info.pop(PENDING_KEYS, None)
     webhooks = session.info.pop(PENDING_IDS, None)
     if not has_app_context() or not (emails or webhooks):
@@ -49,7 +58,17 @@ def _post_webhooks(engine, keys: list[str], policy: OutboundPolicy) -> None:
         log.exception("webhook delivery after commit failed; the scheduler will retry")
 
 
+def _push(engine, pushes: list, channel: PushChannel) -> None:
+    try:
+        with Session(engine) as session:
+            session.info[COMMITTED_PUSHES] = pushes
+            push_committed(session, channel, utcnow())
+    except Exception:  # the e-mail of each went anyway
+        log.exception("push after commit failed")
+
+
 def _after_rollback(session: Session) -> None:
+    session.info.pop(PENDING_PUSHES, None)
     session.info.pop(PENDING_KEYS, None)
     session.info.pop(PENDING_IDS, None)
 

@@ -8,10 +8,16 @@ from flask_babel import gettext as _
 
 from marketplace.blueprints.storefront.location import read_location
 from marketplace.blueprints.storefront.offer_page import offer_context
+from marketplace.blueprints.storefront.push import push_offer
 from marketplace.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from marketplace.domain.mail.links import mail_links
 from marketplace.domain.timeutil import utcnow
-from marketplace.domain.waitlist.services import entry_state, join_waitlist, leave_waitlist
+from marketplace.domain.waitlist.services import (
+    entry_email,
+    entry_state,
+    join_waitlist,
+    leave_waitlist,
+)
 from marketplace.extensions import csrf, db, limiter
 from marketplace.web.vocabulary import error_message
 
@@ -42,8 +48,11 @@ def entry(entry_id: int):
                             mail_links(current_app.config), utcnow())
     except NotFound:
         return render_template("waitlist/unknown.html"), 404
+    email = entry_email(db.session, entry_id) if state.status in ("waiting", "offered") \
+        else None
     return render_template("waitlist/entry.html", entry=state,
-                           joined=request.args.get("joined") == "1")
+                           joined=request.args.get("joined") == "1",
+                           push=push_offer(email, "waitlist") if email else None)
 
 
 @bp.post("/liste-attente/<int:entry_id>/quitter")

@@ -33,6 +33,12 @@ ORIGINS = ("watch", "follow", "waitlist")
 STALE_CLAIM = timedelta(minutes=15)
 
 
+# Pushes a transaction asked for (queue_push), and those whose transaction has committed:
+# they leave after the commit (marketplace.web.after_commit, or the job that committed).
+PENDING_PUSHES = "kiosque.pending_pushes"
+COMMITTED_PUSHES = "kiosque.committed_pushes"
+
+
 @dataclass(frozen=True)
 class Message:
     """What to tell, ready for both channels. `key` is unique for ever: a second `notify`
@@ -158,6 +164,44 @@ def notify(session: Session, recipient: str, message: Message, *, channel: PushC
                         .values(channel="push" if delivered else "email")
                         .execution_options(synchronize_session=False))
     return "push" if delivered else "email"
+
+
+def queue_push(within: Session, recipient: str, message: Message) -> None:
+    """Push `message` to `recipient`'s browsers once this transaction commits, in addition
+    to its e-mail, which the caller queues in the same transaction: the push is the fast
+    way (a claim window of minutes), the e-mail the sure one. Forgotten on rollback."""
+    within.info.setdefault(PENDING_PUSHES, []).append((recipient.strip().lower(), message))
+
+
+def push_now(session: Session, recipient: str, message: Message, *, channel: PushChannel,
+             now: datetime) -> int:
+    """Send `message` to each browser of `recipient` (its e-mail already went its own way);
+    forget the browsers that are gone; commits. How many browsers took it."""
+    subscriptions = subscriptions_of(session, recipient) if channel.enabled else []
+    if not subscriptions:
+        return 0
+    data = payload(message.subject, message.summary, message.url, message.key)
+    outcomes = [(row.id, _send(row, data, channel, now, message.urgency))
+                for row in subscriptions]
+    delivered = [row_id for row_id, outcome in outcomes if outcome.delivered]
+    gone = [row_id for row_id, outcome in outcomes if outcome.gone]
+    with transaction(session):
+        if gone:
+            session.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone))
+                            .execution_options(synchronize_session=False))
+        if delivered:
+            session.execute(update(PushSubscription)
+                            .where(PushSubscription.id.in_(delivered))
+                            .values(last_success_at=now)
+                            .execution_options(synchronize_session=False))
+    return len(delivered)
+
+
+def push_committed(session: Session, channel: PushChannel, now: datetime) -> int:
+    """Send the pushes whose transactions this session committed (a job's, after its work)."""
+    pushes = session.info.pop(COMMITTED_PUSHES, [])
+    return sum(push_now(session, recipient, message, channel=channel, now=now)
+               for recipient, message in pushes)
 
 
 def _took_over_stale_claim(session: Session, recipient: str, message: Message,

@@ -13,7 +13,8 @@ from marketplace.domain.inventory.line import OfferedSeats
 from marketplace.domain.inventory.models import Release, WaitlistEntry
 from marketplace.domain.mail.links import MailLinks
 from marketplace.domain.mail.mailer import queue_email
-from marketplace.domain.mail.rendering import gettext_for, render_email
+from marketplace.domain.mail.rendering import gettext_for, paris_datetime, render_email
+from marketplace.domain.push.services import Message, queue_push
 
 if TYPE_CHECKING:
     from marketplace.domain.waitlist.services import EntryState
@@ -46,9 +47,16 @@ def queue_offer_emails(within: Session, offered: list[OfferedSeats], now: dateti
             checkout_url=links.checkout_url(seats.hold_id),
             entry_url=links.waitlist_url(seats.entry_id), site_url=links.base_url)
         _ = gettext_for(seats.locale)
-        queue_email(within, dedup_key=f"waitlist-offer:{seats.hold_id}", to=seats.email,
-                    subject=_("Seats are held for you: %(title)s") % {"title": show.title},
+        subject = _("Seats are held for you: %(title)s") % {"title": show.title}
+        key = f"waitlist-offer:{seats.hold_id}"
+        queue_email(within, dedup_key=key, to=seats.email, subject=subject,
                     body_text=text, body_html=html, now=now)
+        # Minutes count: the browsers it turned notifications on in hear it at once too.
+        queue_push(within, seats.email, Message(
+            key=key, subject=subject, body_text=text, url=links.checkout_url(seats.hold_id),
+            summary=_("Held for you until %(time)s: tap to buy them.") % {
+                "time": paris_datetime(seats.claim_until, seats.locale, "HH:mm")},
+            urgency="high"))
 
 
 def _show(within: Session, release_id: int) -> Row:

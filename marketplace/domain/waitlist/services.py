@@ -238,3 +238,8 @@ def _unknown_offer() -> NotFound:
 
 def _unknown_entry() -> NotFound:
     return NotFound("There is no such waiting-list entry.", code="unknown_entry")
+
+
+def entry_email(session: Session, entry_id: int) -> str | None:
+    """The address an entry belongs to (its page offers notifications to that address)."""
+    return session.scalar(select(WaitlistEntry.email).where(WaitlistEntry.id == entry_id))

@@ -50,6 +50,8 @@ def test_uploading_under_a_name_again_replaces_that_feed_only(db, client, admin)
     upload(client, city_feed(), name="rtm", filename="rtm.zip")
     upload(client, city_feed(route="M2"), name="zou")
     assert feeds(db) == [("rtm", 2, 1), ("zou", 2, 1)]
+    assert "2 arrêts, 1 ligne, 1 course" in client.get("/agency/timetables").get_data(
+        as_text=True)
 
 
 @pytest.mark.parametrize("data, reason", [

@@ -117,7 +117,7 @@ class FeedForm(FlaskForm):
     """A GTFS timetable to import (or to replace, under a name already used)."""
 
     name = StringField(_l("Name of the timetable"), validators=[
-        DataRequired(_l("Give the timetable a name.")), Length(max=80),
+        DataRequired(_l("Give the timetable a name.")), Length(max=80), OneLine(),
         Regexp(r"^[A-Za-z0-9][A-Za-z0-9 _.!-]*$",
                message=_l("Letters without accents, digits, spaces, dots or dashes."))],
         description=_l("Importing under a name already used replaces that timetable."))

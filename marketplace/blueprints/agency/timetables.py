@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from marketplace.blueprints.agency.access import agency_page
 from marketplace.blueprints.agency.blueprint import bp
@@ -62,9 +63,12 @@ def upload_timetable():
                                 _("Timetable refused, nothing imported: %(reason)s",
                                   reason=str(error))]
         else:
-            flash(_("Timetable « %(name)s » imported: %(stops)d stops, %(routes)d lines, "
-                    "%(trips)d trips.", name=summary.name, stops=summary.stops,
-                    routes=summary.routes, trips=summary.trips), "success")
+            flash(_("Timetable « %(name)s » imported: %(counts)s.", name=summary.name,
+                    counts=", ".join((
+                        ngettext("%(num)d stop", "%(num)d stops", summary.stops),
+                        ngettext("%(num)d line", "%(num)d lines", summary.routes),
+                        ngettext("%(num)d trip", "%(num)d trips", summary.trips)))),
+                  "success")
             return redirect(url_for(".timetables"))
     return _page(form, 422)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from marketplace.domain.pricing import PricePoint, PriceSchedule
-from marketplace.domain.transit.journeys import Departure, Ride
+from marketplace.domain.transit.journeys import WALK_RADIUS_M, Departure, Ride
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,3 +119,4 @@ class Criteria:
     step_free: bool = False
     home: tuple[float, float] | None = None  # where the spectator sleeps tonight
     home_reachable: bool = False  # only offers with a direct ride home after the end
+    walk_m: int = WALK_RADIUS_M  # how far the spectator walks at each end of that ride

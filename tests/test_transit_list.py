@@ -156,7 +156,7 @@ def test_rides_home_asks_the_same_few_queries_whatever_the_number_of_venues(db):
     load(db, regional_feed())
     end = paris(20, 22)
     one = {VENUE: {end}}
-    many = {(VENUE[0] + i * 0.0001, VENUE[1]): {end, end + timedelta(days=1)}
+    many = {(VENUE[0], VENUE[1] + i * 0.0001): {end, end + timedelta(days=1)}
             for i in range(30)}
     counts = []
     for nights in (one, many):

@@ -136,7 +136,8 @@ def test_a_walk_nobody_could_pick_is_refused_with_a_clear_message(db, client, of
     load(db, regional_feed())
     status, page = listed(client, AIX_HOME, f"home_reachable=1&walk_m={walk}")
     assert status == 422
-    assert "La marche doit être de 300, 600, 1000 mètres" in page
+    assert ("La marche à chaque bout se choisit parmi 300 m, 600 m, 1000 m ; "
+            "la liste utilise 600 m.") in page
     assert card(offer) in page  # the list at the usual 600 m
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from marketplace.domain.catalog.geo import BoundingBox, bounding_box, haversine_km
@@ -236,10 +236,11 @@ def rides_home(session: Session, home: tuple[float, float],
     None when there is none; a show is absent when no feed has a stop near its venue or
     near home, or when home is a walk from the venue (nothing to say).
 
-    One set-based query whatever the number of shows, venues and feeds: the trip stops
-    within the box around the venues, on the service days of those nights, from the
-    earliest end's hour on, whose trip stops later in the box around home; the exact
-    walks and each show's night are then sorted out here, row by row."""
+    Two queries whatever the number of shows, venues and feeds: the stops in the box
+    around them all (bucketed here to find each one's stops within a walk), then one
+    set-based query for the trip stops at those near the venues, on the service days of
+    those nights, from the earliest end's hour on, whose trip stops later near home; each
+    show's night is then sorted out here, from the departures sorted by stop."""
     rides: dict[tuple[float, float, datetime], Ride | None] = {}
     venues = [venue for venue in nights
               if haversine_km(*venue, *home) * 1000 > radius_m]  # else: a walk home
@@ -260,62 +261,63 @@ def rides_home(session: Session, home: tuple[float, float],
             days.update(local.date() + timedelta(days=shift) for shift in (-1, 0, 1))
             earliest_s = min(earliest_s, int((end - day_origin(local.date(), zone))
                                              .total_seconds()))
-    near_venues = _box_around(venues, radius_m)
-    near_home = _box_around([home], radius_m)
-    board, alight = aliased(TransitStop), aliased(TransitStop)
+    grid = _StopGrid(session, [*venues, home], radius_m)
+    alight = grid.near(home)
+    if not alight:
+        return rides  # no feed near home: nothing to say
+    walks = {venue: grid.near(venue) for venue in venues}  # stop id → minutes on foot
+    board = set().union(*walks.values())
     later = aliased(TransitTripStop)
     statement = (
         select(TransitTripStop.stop_id, TransitTripStop.departure_s, TransitServiceDay.day,
                TransitTrip.feed_id, TransitTrip.headsign, TransitRoute.short_name,
                TransitRoute.long_name, TransitRoute.route_type,
-               board.name.label("from_name"), board.lat, board.lng,
-               alight.name.label("to_name"), alight.lat.label("to_lat"),
-               alight.lng.label("to_lng"), later.arrival_s)
-        .join(board, board.id == TransitTripStop.stop_id)
+               later.stop_id.label("to_stop_id"), later.arrival_s)
         .join(TransitTrip, TransitTrip.id == TransitTripStop.trip_id)
         .join(TransitRoute, TransitRoute.id == TransitTrip.route_id)
         .join(TransitServiceDay, and_(TransitServiceDay.feed_id == TransitTrip.feed_id,
                                       TransitServiceDay.service == TransitTrip.service))
         .join(later, and_(later.trip_id == TransitTripStop.trip_id,
                           later.seq > TransitTripStop.seq))
-        .join(alight, alight.id == later.stop_id)
-        .where(board.lat.between(near_venues.min_lat, near_venues.max_lat),
-               board.lng.between(near_venues.min_lng, near_venues.max_lng),
-               alight.lat.between(near_home.min_lat, near_home.max_lat),
-               alight.lng.between(near_home.min_lng, near_home.max_lng),
+        .where(TransitTripStop.stop_id.in_(sorted(board)),
+               later.stop_id.in_(sorted(alight)),
                or_(TransitTripStop.departure_s >= max(earliest_s, 0),
                    TransitTripStop.departure_s <= _NIGHT_ENDS_S),
                TransitServiceDay.day.in_(sorted(days))))
-    # Each row: a vehicle leaving a stop in the venues' box, later at a stop in home's box.
-    by_stop: dict[int, list[tuple[datetime, Ride]]] = {}
-    for row in session.execute(statement):
-        if haversine_km(row.to_lat, row.to_lng, *home) * 1000 > radius_m:
-            continue
-        origin = day_origin(row.day, zones[row.feed_id])
-        departs_at = (origin + timedelta(seconds=row.departure_s)).astimezone(UTC)
-        by_stop.setdefault(row.stop_id, []).append((departs_at, Ride(
-            route=_route_name(row), mode=mode_of(row.route_type), headsign=row.headsign,
-            from_stop=row.from_name, walk_minutes=0, departs_at=departs_at,
-            to_stop=row.to_name,
-            arrives_at=(origin + timedelta(seconds=row.arrival_s)).astimezone(UTC))))
+    # Each row: a vehicle leaving a stop near a venue, later at a stop near home; the
+    # Ride is built only for the rows chosen.
+    by_stop: dict[int, list[tuple[datetime, Row]]] = {}
+    origins: dict[tuple[date, int], datetime] = {}
+    if board:
+        for row in session.execute(statement):
+            key = (row.day, row.feed_id)
+            if key not in origins:
+                origins[key] = day_origin(row.day, zones[row.feed_id])
+            departs_at = (origins[key] + timedelta(seconds=row.departure_s)).astimezone(UTC)
+            by_stop.setdefault(row.stop_id, []).append((departs_at, row))
     for rows in by_stop.values():
         rows.sort(key=lambda pair: pair[0])
-    grid = _StopGrid(session, [*venues, home], radius_m)
-    if not grid.near(home):
-        return rides  # no feed near home: nothing to say
     for venue in venues:
-        walks = grid.near(venue)  # stop id → minutes on foot
-        if not walks:
+        if not walks[venue]:
             continue  # no feed near the venue: nothing to say
         for end in nights[venue]:
-            best: Ride | None = None
-            for stop_id, minutes in walks.items():
+            best: tuple[datetime, Row, int] | None = None
+            for stop_id, minutes in walks[venue].items():
                 rows = by_stop.get(stop_id, [])
                 at = bisect_left(rows, end + timedelta(minutes=minutes),
                                  key=lambda pair: pair[0])
-                if at < len(rows) and (best is None or rows[at][0] < best.departs_at):
-                    best = Ride(**{**vars(rows[at][1]), "walk_minutes": minutes})
-            rides[(*venue, end)] = best if best and best.departs_at <= night_end(end) else None
+                if at < len(rows) and (best is None or rows[at][0] < best[0]):
+                    best = (*rows[at], minutes)
+            if best is None or best[0] > night_end(end):
+                rides[(*venue, end)] = None
+                continue
+            departs_at, row, minutes = best
+            origin = origins[(row.day, row.feed_id)]
+            rides[(*venue, end)] = Ride(
+                route=_route_name(row), mode=mode_of(row.route_type), headsign=row.headsign,
+                from_stop=grid.names[row.stop_id], walk_minutes=minutes,
+                departs_at=departs_at, to_stop=grid.names[row.to_stop_id],
+                arrives_at=(origin + timedelta(seconds=row.arrival_s)).astimezone(UTC))
     return rides
 
 
@@ -335,12 +337,14 @@ class _StopGrid:
         self.radius_m = radius_m
         self.step = radius_m / 1000 / 111.0 * 1.0001  # degrees of latitude per cell
         self.cells: dict[tuple[int, int], list[tuple[int, float, float]]] = {}
+        self.names: dict[int, str] = {}
         box = _box_around(points, radius_m)
-        for stop_id, lat, lng in session.execute(
-                select(TransitStop.id, TransitStop.lat, TransitStop.lng)
+        for stop_id, name, lat, lng in session.execute(
+                select(TransitStop.id, TransitStop.name, TransitStop.lat, TransitStop.lng)
                 .where(TransitStop.lat.between(box.min_lat, box.max_lat),
                        TransitStop.lng.between(box.min_lng, box.max_lng))):
             self.cells.setdefault(self._cell(lat, lng), []).append((stop_id, lat, lng))
+            self.names[stop_id] = name
 
     def _cell(self, lat: float, lng: float) -> tuple[int, int]:
         # Longitude cells are as wide in degrees as latitude ones, hence narrower in

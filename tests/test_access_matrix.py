@@ -63,6 +63,9 @@ ACCESS: dict[str, tuple] = {
     "agency.resend_invitation": (L, L, 403, 403, 403, 302),
     "agency.suspend_venue": (L, L, 403, 403, 403, 302),
     "agency.team": (L, L, 403, 403, 403, 200),
+    "agency.timetables": (L, L, 403, 403, 403, 200),
+    "agency.upload_timetable": (L, L, 403, 403, 403, 422),  # no file in the form
+    "agency.delete_timetable": (L, L, 403, 403, 403, 302),  # already gone: said, nothing changes
     "agency.venues": (L, L, 403, 403, 403, 200),
     "agency_api.get_uptake": (401, 401, 401, 401, 401, 200),
     "agency_api.get_waitlist_demand": (401, 401, 401, 401, 401, 200),
@@ -234,7 +237,7 @@ def world(app: Flask, db, now) -> World:
         "membership_id": box_office.id, "user_id": colleague.id, "order_id": order.id,
         "hold_id": hold.id, "code": order.tickets[0].code, "table": "uptake",
         "filename": "css/kiosque.css", "token": "not-a-token", "watch_id": 1,
-        "follow_id": 1, "subscription_id": 1, "entry_id": 1,
+        "follow_id": 1, "subscription_id": 1, "entry_id": 1, "feed_id": 1,
         "contact_id": db.session.scalar(select(Contact.id).where(Contact.venue_id == a.id)),
         "delivery_id": db.session.scalar(select(WebhookDelivery.id)),
         "token_id": db.session.scalar(select(ApiToken.id).where(ApiToken.venue_id == a.id)),

@@ -39,7 +39,7 @@ def paths(app) -> dict[str, str]:
     found = {}
     for rule in app.url_map.iter_rules():
         if rule.endpoint in AGENCY_PAGES:
-            values = {"table": "uptake", "venue_id": 1, "user_id": 1}
+            values = {"table": "uptake", "venue_id": 1, "user_id": 1, "feed_id": 1}
             found[rule.endpoint] = rule.build({k: v for k, v in values.items()
                                                if k in rule.arguments})[1]
     return found

@@ -32,6 +32,7 @@ RULES_BEYOND_THE_DOCUMENT = {
     ("GET", "/api/v1/offers"): {"lat", "lng", "radius_km", "sort", "date", "home_lat",
                                 "home_lng", "home_reachable"},
     ("GET", "/api/v1/carousel"): {"lat", "lng"},
+    ("GET", "/api/v1/offers/{offer_id}"): {"lat", "lng", "home_lat", "home_lng"},  # pairs
     ("POST", "/api/v1/holds"): {"quantity"},  # above this offer's own max_per_order
     ("POST", "/api/v1/venue/performances"): {"starts_at"},  # in the future, within 2 years
     ("PATCH", "/api/v1/venue/me"): {"webhook_url"},  # rule 9: it must resolve to public

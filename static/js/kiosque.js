@@ -79,10 +79,23 @@
                            fillOpacity: 0.95, className: "map-marker" })
         .addTo(map).bindPopup(pin.innerHTML, { maxWidth: 260 });
     });
+    var stops = 0;
+    element.querySelectorAll("[data-stop]").forEach(function (stop) {
+      // A transit stop near the venue: small, named, under the venue's pin.
+      var at = [parseFloat(stop.dataset.lat), parseFloat(stop.dataset.lng)];
+      points.push(at);
+      stops += 1;
+      L.circleMarker(at, { radius: 5, weight: 2, color: "#ffffff", fillColor: "#1c71d8",
+                           fillOpacity: 0.95, className: "map-stop" })
+        .addTo(map).bindTooltip(stop.textContent,
+                                { permanent: true, direction: "right", className: "map-stop-name" });
+    });
     if (points.length === 1) {
       map.setView(points[0], parseInt(element.dataset.zoom || "13", 10));
     } else if (points.length) {
-      map.fitBounds(points, { padding: [24, 24], maxZoom: 14 });
+      // Stops are a walk away: keep the venue's street-level zoom when they are drawn.
+      var most = stops ? parseInt(element.dataset.zoom || "16", 10) : 14;
+      map.fitBounds(points, { padding: [24, 24], maxZoom: most });
     }
   }
 

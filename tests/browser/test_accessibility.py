@@ -182,7 +182,8 @@ def test_no_page_has_a_serious_axe_violation_and_the_statement_lists_what_is_lef
         _log_in(page, live_server, agency.email)
         for key, path in (("agency_dashboard", "/agency/"), ("agency_venues", "/agency/venues"),
                           ("agency_venue_new", "/agency/venues/new"),
-                          ("agency_team", "/agency/team")):
+                          ("agency_team", "/agency/team"),
+                          ("agency_timetables", "/agency/timetables")):
             walk.at(key, path)
     finally:
         context.close()

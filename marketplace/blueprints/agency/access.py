@@ -2,7 +2,8 @@
 
 Anonymous visitors go to the staff login page (marketplace.blueprints.staff_accounts) and come
 back; a person without an agency role (venue staff) is refused with 403. Staff read
-the figures and onboard venues; admins also manage the agency's own team.
+the figures (and the list of transit timetables) and onboard venues; admins also manage
+the agency's own team and upload or delete timetables.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from marketplace.domain.accounts.models import User
 
 CAPABILITIES = {
     "staff": frozenset({"view", "onboard"}),
-    "admin": frozenset({"view", "onboard", "team"}),
+    "admin": frozenset({"view", "onboard", "team", "timetables"}),
 }
 AGENCY_ROLES = tuple(CAPABILITIES)
 # Every agency page, by endpoint, with the capability it needs (the access test walks it).
@@ -26,7 +27,7 @@ AGENCY_PAGES: dict[str, str] = {}
 
 
 def agency_can(user: User | None, capability: str) -> bool:
-    """Whether `user` may use `capability` ("view", "onboard", "team") of the agency."""
+    """Whether `user` may use `capability` ("view", "onboard", "team", "timetables")."""
     if capability not in CAPABILITIES["admin"]:
         raise ValueError(f"unknown capability {capability!r}")
     if user is None or not user.active or user.agency_role not in CAPABILITIES:

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     DateField,
     EmailField,
@@ -110,6 +111,19 @@ class FilterForm(Form):
         if self.period is None or self.period.end != self.today:
             return None
         return self.period.days if self.period.days in PRESET_DAYS else None
+
+
+class FeedForm(FlaskForm):
+    """A GTFS timetable to import (or to replace, under a name already used)."""
+
+    name = StringField(_l("Name of the timetable"), validators=[
+        DataRequired(_l("Give the timetable a name.")), Length(max=80), OneLine(),
+        Regexp(r"^[A-Za-z0-9][A-Za-z0-9 _.!-]*$",
+               message=_l("Letters without accents, digits, spaces, dots or dashes."))],
+        description=_l("Importing under a name already used replaces that timetable."))
+    feed = FileField(_l("GTFS file (.zip)"), validators=[
+        FileRequired(_l("Choose the timetable's .zip file.")),
+        FileAllowed(["zip"], _l("A GTFS timetable is a .zip file."))])
 
 
 class ActionForm(FlaskForm):

@@ -10,6 +10,7 @@ from marketplace.blueprints.api.schemas import (
     CarouselSchema,
     OfferDetailSchema,
     OfferPageSchema,
+    OfferQuerySchema,
     OffersQuerySchema,
 )
 from marketplace.domain.offers import queries as catalog
@@ -29,11 +30,15 @@ def list_offers(**filters):
 
 
 @blp.get("/offers/<int:offer_id>")
+@blp.arguments(OfferQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, OfferDetailSchema)
 @blp.alt_response(404, response="NOT_FOUND")
-def get_offer(offer_id: int):
-    """One offer (even sold out, while on sale) and its upcoming price drops."""
-    return catalog.get_offer(db.session, offer_id, utcnow())
+def get_offer(offer_id: int, **place):
+    """One offer (even sold out, while on sale) and its upcoming price drops; with
+    lat/lng (or home_lat/home_lng), how to get there by public transport."""
+    origin = ((place["lat"], place["lng"]) if "lat" in place
+              else (place["home_lat"], place["home_lng"]) if "home_lat" in place else None)
+    return catalog.get_offer(db.session, offer_id, utcnow(), origin=origin)
 
 
 @blp.get("/carousel")

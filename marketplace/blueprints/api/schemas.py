@@ -73,6 +73,30 @@ class OffersQuerySchema(ma.Schema):
             raise ma.ValidationError("Give either when or date, not both.", "date")
 
 
+class OfferQuerySchema(ma.Schema):
+    """GET /offers/{id}: where the spectator sets out from, for getting_there."""
+
+    class Meta:
+        unknown = ma.EXCLUDE  # the page's own links may carry more; they change nothing
+
+    lat = ma.fields.Float(validate=validate.Range(-90, 90), metadata={
+        "description": "Latitude of the spectator (with lng): the offer gets getting_there"})
+    lng = ma.fields.Float(validate=validate.Range(-180, 180),
+                          metadata={"description": "Longitude of the spectator (with lat)"})
+    home_lat = ma.fields.Float(validate=validate.Range(-90, 90), metadata={
+        "description": "Latitude of home (with home_lng): used for getting_there "
+                       "when lat/lng are not given"})
+    home_lng = ma.fields.Float(validate=validate.Range(-180, 180), metadata={
+        "description": "Longitude of home (with home_lat)"})
+
+    @ma.validates_schema
+    def _location_goes_together(self, data: dict, **kwargs) -> None:
+        for lat, lng in (("lat", "lng"), ("home_lat", "home_lng")):
+            if (lat in data) != (lng in data):
+                raise ma.ValidationError(f"{lat} and {lng} must be given together.",
+                                         lng if lat in data else lat)
+
+
 class CarouselQuerySchema(ma.Schema):
     lat = ma.fields.Float(validate=validate.Range(-90, 90),
                           metadata={"description": "Latitude of the spectator (with lng)"})
@@ -185,6 +209,22 @@ class DepartureSchema(ma.Schema):
         "description": "The last departure of the night from that stop"})
 
 
+class ApproachSchema(ma.Schema):
+    mode = ma.fields.String(required=True, metadata={
+        "description": "tram, metro, train, bus, coach, ferry or other"})
+    route = ma.fields.String(required=True)
+    headsign = ma.fields.String(required=True, metadata={"description": "Where it goes"})
+    from_stop = ma.fields.String(required=True, metadata={"description": "Where to board"})
+    walk_from_minutes = ma.fields.Integer(required=True, metadata={
+        "description": "From the spectator to that stop, at 4.5 km/h (stops within 600 m)"})
+    departs_at = ma.fields.AwareDateTime(required=True, metadata={
+        "description": "The latest departure still arriving in time"})
+    to_stop = ma.fields.String(required=True, metadata={"description": "Where to get off"})
+    arrives_at = ma.fields.AwareDateTime(required=True)
+    walk_to_minutes = ma.fields.Integer(required=True, metadata={
+        "description": "From that stop to the venue"})
+
+
 class OfferDetailSchema(OfferSchema):
     show = ma.fields.Nested(ShowDetailSchema, required=True)
     venue = ma.fields.Nested(VenueDetailSchema, required=True)
@@ -198,6 +238,17 @@ class OfferDetailSchema(OfferSchema):
         "description": "After the expected end, from stops within a walk: one departure "
                        "per route and direction; empty when no imported timetable covers "
                        "the venue"})
+    getting_there = ma.fields.List(ma.fields.Nested(ApproachSchema), metadata={
+        "description": "Only with lat/lng (or home_lat/home_lng): direct rides from stops "
+                       "within a walk of there to stops within a walk of the venue, arriving "
+                       "at least the walk plus 10 minutes before curtain; the latest per "
+                       "route and direction, latest first; empty when none"})
+
+    @ma.post_dump(pass_original=True)
+    def _getting_there_only_with_a_place(self, data: dict, original, **_kwargs) -> dict:
+        if getattr(original, "getting_there", None) is None:
+            data.pop("getting_there", None)
+        return data
 
 
 class CarouselItemSchema(ma.Schema):

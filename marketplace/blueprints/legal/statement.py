@@ -81,6 +81,8 @@ AUDITED_PAGES: tuple[AuditedPage, ...] = (
     AuditedPage("agency_venues", "/agency/venues", _l("Agency: venues")),
     AuditedPage("agency_venue_new", "/agency/venues/new", _l("Agency: adding a venue")),
     AuditedPage("agency_team", "/agency/team", _l("Agency: team")),
+    AuditedPage("agency_timetables", "/agency/timetables",
+                _l("Agency: public transport timetables")),
 )
 
 SHORTCOMINGS: tuple[Shortcoming, ...] = ()

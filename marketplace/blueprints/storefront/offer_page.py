@@ -16,7 +16,7 @@ from marketplace.domain.offers.offer import OfferDetail
 from marketplace.domain.offers.queries import get_offer
 from marketplace.domain.pricing import drop_count, upcoming_schedule
 from marketplace.domain.timeutil import to_paris, utcnow
-from marketplace.domain.transit.journeys import WALK_RADIUS_M, WALK_SPEED_KMH
+from marketplace.domain.transit.journeys import ARRIVE_MARGIN, WALK_RADIUS_M, WALK_SPEED_KMH
 from marketplace.extensions import db
 from marketplace.web.templating import euros
 from marketplace.web.vocabulary import error_message
@@ -27,7 +27,8 @@ CHART_POINTS = 48
 
 def offer_context(offer_id: int, location: Location | None, now: datetime) -> dict:
     """Everything templates/storefront/offer.html needs; NotFound (404) if not on sale."""
-    offer = get_offer(db.session, offer_id, now)
+    offer = get_offer(db.session, offer_id, now,
+                      origin=location.origin if location else None)
     distance = (haversine_km(location.lat, location.lng, offer.venue.lat, offer.venue.lng)
                 if location else None)
     return {
@@ -35,7 +36,8 @@ def offer_context(offer_id: int, location: Location | None, now: datetime) -> di
         "clock": _price_clock(offer, now), "few_seats": FEW_SEATS,
         "quantities": range(1, min(offer.max_per_order, offer.seats_left) + 1),
         "quantity": 1, "error": None,
-        "walk": {"radius_m": WALK_RADIUS_M, "speed": format_decimal(WALK_SPEED_KMH)},
+        "walk": {"radius_m": WALK_RADIUS_M, "speed": format_decimal(WALK_SPEED_KMH),
+                 "margin": int(ARRIVE_MARGIN.total_seconds() // 60)},
     }
 
 

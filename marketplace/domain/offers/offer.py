@@ -6,7 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from marketplace.domain.pricing import PricePoint, PriceSchedule
-from marketplace.domain.transit.journeys import WALK_RADIUS_M, Departure, Ride
+from marketplace.domain.transit.journeys import (
+    WALK_RADIUS_M,
+    Approach,
+    Departure,
+    MapStop,
+    Ride,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +81,9 @@ class OfferDetail(Offer):
     schedule: list[PricePoint] = field(default_factory=list)
     ends_at: datetime | None = None  # the expected end: the duration, or two hours
     getting_home: list[Departure] = field(default_factory=list)
+    # « Pour venir »: None when the spectator's location is not known.
+    getting_there: list[Approach] | None = None
+    stops: list[MapStop] = field(default_factory=list)  # on the small map
 
 
 @dataclass(frozen=True, kw_only=True)

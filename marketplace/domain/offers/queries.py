@@ -53,7 +53,9 @@ from marketplace.domain.transit.journeys import (
     WALK_RADIUS_M,
     expected_end,
     getting_home,
+    getting_there,
     rides_home,
+    stops_on_map,
 )
 from marketplace.domain.validation import ValidationFailed, checked_id
 
@@ -261,7 +263,8 @@ def venue_pins(session: Session, *, now: datetime, criteria: Criteria,
 
 
 def get_offer(session: Session, offer_id: int, now: datetime,
-              schedule_points: int = SCHEDULE_POINTS) -> OfferDetail:
+              schedule_points: int = SCHEDULE_POINTS,
+              origin: tuple[float, float] | None = None) -> OfferDetail:
     """Return the offer of a release on sale at `now` (even sold out), with its schedule.
 
     The schedule lists at most `schedule_points` upcoming drops, evenly spread, the next
@@ -289,9 +292,14 @@ def get_offer(session: Session, offer_id: int, now: datetime,
         access_notes=row.access_notes, transport_notes=row.transport_notes,
         getting_home_notes=row.getting_home_notes)
     ends_at = expected_end(row.starts_at, row.duration_minutes)
+    home = getting_home(session, row.lat, row.lng, ends_at)
+    there = (getting_there(session, origin, (row.lat, row.lng), row.starts_at)
+             if origin is not None else None)
     return OfferDetail(**fields, sales_close_at=row.sales_close_at,
                        price_schedule=candidate.schedule, schedule=schedule, ends_at=ends_at,
-                       getting_home=getting_home(session, row.lat, row.lng, ends_at))
+                       getting_home=home, getting_there=there,
+                       stops=stops_on_map(session, row.lat, row.lng,
+                                          {d.stop for d in home}) if home else [])
 
 
 # Relevance (list_offers; « Comment ça marche » states these): proximity is worth half at

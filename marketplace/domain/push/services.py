@@ -144,21 +144,10 @@ def notify(session: Session, recipient: str, message: Message, *, channel: PushC
             else "already"
     if not subscriptions:
         return "email"
-    data = payload(message.subject, message.summary, message.url, message.key)
-    outcomes = [(row.id, _send(row, data, channel, now, message.urgency))
-                for row in subscriptions]
-    delivered = [row_id for row_id, outcome in outcomes if outcome.delivered]
-    gone = [row_id for row_id, outcome in outcomes if outcome.gone]
+    delivered, gone = _push_to(subscriptions, message, channel, now)
     with transaction(session):
-        if gone:
-            session.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone))
-                            .execution_options(synchronize_session=False))
-        if delivered:
-            session.execute(update(PushSubscription)
-                            .where(PushSubscription.id.in_(delivered))
-                            .values(last_success_at=now)
-                            .execution_options(synchronize_session=False))
-        else:
+        _record(session, delivered, gone, now)
+        if not delivered:
             _queue(session, recipient, message, now)
         session.execute(update(Notification).where(Notification.key == message.key)
                         .values(channel="push" if delivered else "email")
@@ -180,20 +169,9 @@ def push_now(session: Session, recipient: str, message: Message, *, channel: Pus
     subscriptions = subscriptions_of(session, recipient) if channel.enabled else []
     if not subscriptions:
         return 0
-    data = payload(message.subject, message.summary, message.url, message.key)
-    outcomes = [(row.id, _send(row, data, channel, now, message.urgency))
-                for row in subscriptions]
-    delivered = [row_id for row_id, outcome in outcomes if outcome.delivered]
-    gone = [row_id for row_id, outcome in outcomes if outcome.gone]
+    delivered, gone = _push_to(subscriptions, message, channel, now)
     with transaction(session):
-        if gone:
-            session.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone))
-                            .execution_options(synchronize_session=False))
-        if delivered:
-            session.execute(update(PushSubscription)
-                            .where(PushSubscription.id.in_(delivered))
-                            .values(last_success_at=now)
-                            .execution_options(synchronize_session=False))
+        _record(session, delivered, gone, now)
     return len(delivered)
 
 
@@ -202,6 +180,26 @@ def push_committed(session: Session, channel: PushChannel, now: datetime) -> int
     pushes = session.info.pop(COMMITTED_PUSHES, [])
     return sum(push_now(session, recipient, message, channel=channel, now=now)
                for recipient, message in pushes)
+
+
+def _push_to(subscriptions: list[PushSubscription], message: Message, channel: PushChannel,
+             now: datetime) -> tuple[list[int], list[int]]:
+    """Send to each browser: (ids that took it, ids that are gone for good)."""
+    data = payload(message.subject, message.summary, message.url, message.key)
+    outcomes = [(row.id, _send(row, data, channel, now, message.urgency))
+                for row in subscriptions]
+    return ([row_id for row_id, outcome in outcomes if outcome.delivered],
+            [row_id for row_id, outcome in outcomes if outcome.gone])
+
+
+def _record(within: Session, delivered: list[int], gone: list[int], now: datetime) -> None:
+    if gone:
+        within.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone))
+                       .execution_options(synchronize_session=False))
+    if delivered:
+        within.execute(update(PushSubscription).where(PushSubscription.id.in_(delivered))
+                       .values(last_success_at=now)
+                       .execution_options(synchronize_session=False))
 
 
 def _took_over_stale_claim(session: Session, recipient: str, message: Message,

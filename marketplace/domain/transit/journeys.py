@@ -363,3 +363,127 @@ class _StopGrid:
                     if metres <= self.radius_m:
                         found[stop_id] = walk_minutes(metres)
         return found
+
+
+# « Pour venir »: a spectator is in their seat this long before curtain, on top of the
+# walk from the stop to the venue.
+ARRIVE_MARGIN = timedelta(minutes=10)
+# Rides are looked for leaving at most this long before curtain.
+COMING_WINDOW = timedelta(hours=4)
+
+
+@dataclass(frozen=True)
+class Approach:
+    """One route and direction bringing the spectator near the venue before curtain."""
+
+    mode: str
+    route: str
+    headsign: str
+    from_stop: str
+    walk_from_minutes: int  # from the spectator to the stop where they board
+    departs_at: datetime  # the latest departure that still arrives in time
+    to_stop: str
+    arrives_at: datetime
+    walk_to_minutes: int  # from the stop where they get off to the venue
+
+
+@dataclass(frozen=True)
+class MapStop:
+    """A stop near the venue, for the offer's small map."""
+
+    name: str
+    lat: float
+    lng: float
+    walk_minutes: int
+
+
+def getting_there(session: Session, origin: tuple[float, float], venue: tuple[float, float],
+                  starts_at: datetime, radius_m: int = WALK_RADIUS_M) -> list[Approach]:
+    """Direct rides (one vehicle) from a stop within a walk of `origin` to a stop within
+    a walk of `venue`, arriving at least the walk to the venue plus ARRIVE_MARGIN before
+    `starts_at`: the latest such departure per route and direction, latest first. Empty
+    when no feed has stops at both ends, or when the venue is itself a walk away."""
+    if haversine_km(*origin, *venue) * 1000 <= radius_m:
+        return []
+    board = {stop.id: stop for stop in stops_near(session, *origin, radius_m)}
+    alight = {stop.id: stop for stop in stops_near(session, *venue, radius_m)}
+    if not board or not alight:
+        return []
+    later = aliased(TransitTripStop)
+    zones = dict(session.execute(select(TransitFeed.id, TransitFeed.timezone).where(
+        TransitFeed.id.in_({stop.feed_id for stop in board.values()}))).all())
+    since = starts_at - COMING_WINDOW
+    best: dict[tuple, Approach] = {}
+    for feed_id, zone_name in zones.items():
+        zone = ZoneInfo(zone_name)
+        feed_board = [stop.id for stop in board.values() if stop.feed_id == feed_id]
+        first = since.astimezone(zone).date() - timedelta(days=_DAYS_BACK)
+        for offset in range((starts_at.astimezone(zone).date() - first).days + 1):
+            day = first + timedelta(days=offset)
+            origin_at = day_origin(day, zone)
+            low = int((since - origin_at).total_seconds())
+            high = int((starts_at - ARRIVE_MARGIN - origin_at).total_seconds())
+            if high < 0 or low > 48 * 3600:
+                continue
+            statement = (
+                select(TransitTripStop.stop_id, TransitTripStop.departure_s,
+                       TransitTrip.route_id, TransitTrip.headsign, TransitTrip.direction,
+                       TransitRoute.short_name, TransitRoute.long_name,
+                       TransitRoute.route_type, later.stop_id.label("to_stop_id"),
+                       later.arrival_s)
+                .join(TransitTrip, TransitTrip.id == TransitTripStop.trip_id)
+                .join(TransitRoute, TransitRoute.id == TransitTrip.route_id)
+                .join(TransitServiceDay, and_(TransitServiceDay.feed_id == TransitTrip.feed_id,
+                                              TransitServiceDay.service == TransitTrip.service,
+                                              TransitServiceDay.day == day))
+                .join(later, and_(later.trip_id == TransitTripStop.trip_id,
+                                  later.seq > TransitTripStop.seq))
+                .where(TransitTripStop.stop_id.in_(feed_board),
+                       TransitTripStop.departure_s.between(max(low, 0), high),
+                       later.stop_id.in_(list(alight)),
+                       later.arrival_s <= high))
+            for row in session.execute(statement):
+                to_stop = alight[row.to_stop_id]
+                arrives_at = (origin_at + timedelta(seconds=row.arrival_s)).astimezone(UTC)
+                if arrives_at > starts_at - ARRIVE_MARGIN - timedelta(
+                        minutes=to_stop.walk_minutes):
+                    continue  # in time for the stop, not for the curtain
+                departs_at = (origin_at + timedelta(seconds=row.departure_s)).astimezone(UTC)
+                from_stop = board[row.stop_id]
+                key = (row.route_id,
+                       row.direction if row.direction is not None else row.headsign)
+                found = best.get(key)
+                if found is not None and (departs_at, -arrives_at.timestamp()) <= (
+                        found.departs_at, -found.arrives_at.timestamp()):
+                    continue  # an earlier one, or the same one arriving later
+                best[key] = Approach(
+                    mode=mode_of(row.route_type), route=_route_name(row),
+                    headsign=row.headsign, from_stop=from_stop.name,
+                    walk_from_minutes=from_stop.walk_minutes, departs_at=departs_at,
+                    to_stop=to_stop.name, arrives_at=arrives_at,
+                    walk_to_minutes=to_stop.walk_minutes)
+    return sorted(best.values(), key=lambda a: (-a.departs_at.timestamp(), a.route,
+                                                 a.headsign))
+
+
+def stops_on_map(session: Session, lat: float, lng: float,
+                 names: Iterable[str] = (), radius_m: int = WALK_RADIUS_M) -> list[MapStop]:
+    """The stops within a walk of (lat, lng), one per name (both sides of a street share
+    one), limited to `names` when given (the stops the page's lists speak of)."""
+    wanted = set(names)
+    box = bounding_box(lat, lng, radius_m / 1000)
+    rows = session.execute(
+        select(TransitStop.name, TransitStop.lat, TransitStop.lng)
+        .where(TransitStop.lat.between(box.min_lat, box.max_lat),
+               TransitStop.lng.between(box.min_lng, box.max_lng))).all()
+    nearest: dict[str, MapStop] = {}
+    for row in rows:
+        if wanted and row.name not in wanted:
+            continue
+        metres = haversine_km(lat, lng, row.lat, row.lng) * 1000
+        if metres > radius_m:
+            continue
+        found = nearest.get(row.name)
+        if found is None or walk_minutes(metres) < found.walk_minutes:
+            nearest[row.name] = MapStop(row.name, row.lat, row.lng, walk_minutes(metres))
+    return sorted(nearest.values(), key=lambda s: (s.walk_minutes, s.name))

@@ -10,6 +10,7 @@ from marshmallow import validate
 from marketplace.domain.catalog.models import DISCIPLINES
 from marketplace.domain.offers.carousel import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE, REASONS
 from marketplace.domain.offers.queries import MAX_PER_PAGE, MAX_RADIUS_KM, SORTS, WHENS
+from marketplace.domain.transit.journeys import MAX_WALK_M, MIN_WALK_M, WALK_RADIUS_M
 
 # Far beyond the last page of any region, and small enough for every database's OFFSET.
 MAX_PAGE = 100_000
@@ -43,6 +44,10 @@ class OffersQuerySchema(ma.Schema):
     home_reachable = ma.fields.Boolean(load_default=False, metadata={
         "description": "Only offers with a direct ride home after the expected end "
                        "(needs home_lat/home_lng)"})
+    walk_m = ma.fields.Integer(
+        load_default=WALK_RADIUS_M, validate=validate.Range(MIN_WALK_M, MAX_WALK_M),
+        metadata={"description": "How far (metres, straight line) the spectator accepts to "
+                                 "walk to the first stop and from the last one, for way_home"})
     sort = ma.fields.String(load_default="relevance", validate=validate.OneOf(SORTS),
                             metadata={"description": "distance needs lat/lng"})
     page = ma.fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))

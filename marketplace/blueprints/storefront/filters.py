@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from marketplace.domain.catalog.models import DISCIPLINES
 from marketplace.domain.offers.offer import Criteria
 from marketplace.domain.offers.queries import SORTS, WHENS
+from marketplace.domain.transit.journeys import WALK_CHOICES_M, WALK_RADIUS_M
 
 RADII_KM = (5, 10, 25, 50)
 MAX_PRICES_EUROS = (10, 15, 20, 30, 50)
@@ -34,6 +35,9 @@ class Filters:
     max_price: int | None = None  # whole euros
     radius: int | None = None  # km; only with a location
     step_free: bool = False
+    home_reachable: bool = False  # « Je peux rentrer »: only with the spectator's place
+    walk_m: int = WALK_RADIUS_M  # how far they walk at each end of the ride home
+    walk_refused: bool = False  # a walk nobody could pick: the default is used, and said
     sort: str | None = None  # None: relevance with a location, start time without
     view: str = "list"
     page: int = 1
@@ -48,6 +52,9 @@ class Filters:
         radius = args.get("radius", type=int)
         sort = args.get("sort") or None
         page = args.get("page", 1, type=int) or 1
+        walk = (args.get("walk_m") or "").strip()
+        walk_m = int(walk) if walk.isascii() and walk.isdigit() and len(walk) <= 5 else None
+        walk_refused = bool(walk) and walk_m not in WALK_CHOICES_M
         return cls(
             when=when if when in WHENS and day is None else "all",
             day=day,
@@ -56,6 +63,9 @@ class Filters:
             else None,
             radius=radius if located and radius in RADII_KM else None,
             step_free=(args.get("step_free") or "").lower() in TRUE_WORDS,
+            home_reachable=(args.get("home_reachable") or "").lower() in TRUE_WORDS,
+            walk_m=walk_m if walk_m in WALK_CHOICES_M else WALK_RADIUS_M,
+            walk_refused=walk_refused,
             sort=sort if sort in SORTS and (located or sort != "distance") else None,
             view=args.get("view") if args.get("view") in VIEWS else "list",
             page=min(max(page, 1), MAX_PAGE),
@@ -69,7 +79,9 @@ class Filters:
         return Criteria(origin=origin, radius_km=self.radius if origin else None,
                         when=self.when, day=self.day, discipline=self.discipline,
                         max_price_cents=self.max_price * 100 if self.max_price else None,
-                        step_free=self.step_free, home=origin)
+                        step_free=self.step_free, home=origin,
+                        home_reachable=self.home_reachable and origin is not None,
+                        walk_m=self.walk_m)
 
     def params(self) -> dict[str, str | int]:
         """The query parameters that differ from the defaults, in a stable order."""
@@ -80,6 +92,8 @@ class Filters:
             "max_price": self.max_price,
             "radius": self.radius,
             "step_free": 1 if self.step_free else None,
+            "home_reachable": 1 if self.home_reachable else None,
+            "walk_m": self.walk_m if self.walk_m != WALK_RADIUS_M else None,
             "sort": self.sort,
             "view": self.view if self.view != "list" else None,
             "page": self.page if self.page > 1 else None,
@@ -93,13 +107,14 @@ class Filters:
             changes.setdefault("when", "all")
         if changes.get("when", "all") != "all":
             changes.setdefault("day", None)
+        changes.setdefault("walk_refused", False)
         return url_for("storefront.index", **replace(self, **changes).params())
 
     @property
     def narrowed(self) -> bool:
         """Whether anything beyond the defaults is filtered out (worth offering to lift)."""
         return bool(self.when != "all" or self.day or self.discipline or self.max_price
-                    or self.radius or self.step_free)
+                    or self.radius or self.step_free or self.home_reachable)
 
 
 _FIRST_DAY, _LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)

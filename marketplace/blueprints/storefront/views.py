@@ -42,6 +42,7 @@ from marketplace.domain.inventory.services import place_hold
 from marketplace.domain.offers.carousel import discover, reuse_seconds
 from marketplace.domain.offers.queries import find_offers, venue_pins
 from marketplace.domain.timeutil import utcnow
+from marketplace.domain.transit.journeys import WALK_CHOICES_M
 from marketplace.extensions import db, htmx
 from marketplace.web.geocoder import spectator_geocoder
 from marketplace.web.rate_limits import hold_client, hold_limit
@@ -65,7 +66,9 @@ def index():
     if {"near", "lat", "lng", "forget"} & request.args.keys():
         return _move(request.args)
     location = read_location(request)
-    return _offers_page(location, Filters.from_args(request.args, located=location is not None))
+    filters = Filters.from_args(request.args, located=location is not None)
+    # A walk nobody could pick (a hand-made URL): the list at the usual walk, saying why.
+    return _offers_page(location, filters, status=422 if filters.walk_refused else 200)
 
 
 @bp.get("/offers/<int:offer_id>")
@@ -109,6 +112,7 @@ def _offers_page(location: Location | None, filters: Filters, *, near: str = "",
         "when_choices": when_labels().items(), "discipline_choices": discipline_labels().items(),
         "sort_choices": sort_labels(bool(location)).items(), "radius_choices": RADII_KM,
         "price_choices": MAX_PRICES_EUROS, "reasons": reason_labels(),
+        "walk_choices": WALK_CHOICES_M,
     }
     if filters.view == "map":
         body = render_page_or_fragment(

@@ -6,7 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from marketplace.domain.pricing import PricePoint, PriceSchedule
-from marketplace.domain.transit.journeys import Approach, Departure, MapStop, Ride
+from marketplace.domain.transit.journeys import (
+    WALK_RADIUS_M,
+    Approach,
+    Departure,
+    MapStop,
+    Ride,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,3 +128,4 @@ class Criteria:
     step_free: bool = False
     home: tuple[float, float] | None = None  # where the spectator sleeps tonight
     home_reachable: bool = False  # only offers with a direct ride home after the end
+    walk_m: int = WALK_RADIUS_M  # how far the spectator walks at each end of that ride

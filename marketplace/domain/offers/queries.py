@@ -48,6 +48,9 @@ from marketplace.domain.pricing import (
 )
 from marketplace.domain.timeutil import PARIS, to_paris
 from marketplace.domain.transit.journeys import (
+    MAX_WALK_M,
+    MIN_WALK_M,
+    WALK_RADIUS_M,
     expected_end,
     getting_home,
     getting_there,
@@ -68,11 +71,12 @@ SCHEDULE_POINTS = 12
 
 def _with_way_home(session: Session, candidates: list[_Candidate],
                    criteria: Criteria) -> list[_Candidate]:
-    """Each candidate's ride home (one query per venue), and only those with one if asked."""
+    """Each candidate's ride home (one set-based query for them all), and only those with
+    one if asked."""
     nights: dict[tuple[float, float], set[datetime]] = {}
     for c in candidates:
         nights.setdefault((c.row.lat, c.row.lng), set()).add(c.ends_at)
-    rides = rides_home(session, criteria.home, nights)
+    rides = rides_home(session, criteria.home, nights, criteria.walk_m)
     for c in candidates:
         key = (c.row.lat, c.row.lng, c.ends_at)
         c.way_home, c.home_given, c.home_covered = rides.get(key), True, key in rides
@@ -159,6 +163,7 @@ def list_offers(
     home_lat: float | None = None,
     home_lng: float | None = None,
     home_reachable: bool = False,
+    walk_m: int = WALK_RADIUS_M,
     sort: str = "relevance",
     page: int = 1,
     per_page: int = 20,
@@ -168,7 +173,8 @@ def list_offers(
     `date` keeps the curtains of that Paris calendar day (instead of `when`);
     `step_free` keeps venues with step-free access. With `home_lat`/`home_lng`, each offer
     carries `way_home`, the first direct ride after the expected end from near the venue to
-    near home (or None); `home_reachable` keeps only the offers with one.
+    near home (or None); `home_reachable` keeps only the offers with one; `walk_m` is how
+    far the spectator accepts to walk to the first stop and from the last one.
 
     Sorts: `starts_at` (soonest first), `price` (current price, cheapest first),
     `discount` (deepest first), `distance` (nearest first; needs lat/lng) and
@@ -186,7 +192,7 @@ def list_offers(
                         radius_km=radius_km, when=when, day=date, discipline=discipline,
                         max_price_cents=max_price_cents, step_free=step_free,
                         home=(home_lat, home_lng) if home_lat is not None and home_lng is not None
-                        else None, home_reachable=home_reachable)
+                        else None, home_reachable=home_reachable, walk_m=walk_m)
     if (home_lat is None) != (home_lng is None):
         raise ValidationFailed("home_lat and home_lng go together.", field="home_lat")
     return find_offers(session, now=now, criteria=criteria, sort=sort, page=page,
@@ -384,6 +390,9 @@ def _check_arguments(lat, lng, criteria: Criteria, sort: str, page: int,
                                field="sort", params={"choices": ", ".join(SORTS)})
     if page < 1:
         raise ValidationFailed("page starts at 1.", field="page")
+    if not MIN_WALK_M <= criteria.walk_m <= MAX_WALK_M:
+        raise ValidationFailed("walk_m must be between %(min)d and %(max)d metres.",
+                               field="walk_m", params={"min": MIN_WALK_M, "max": MAX_WALK_M})
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise ValidationFailed("per_page must be between 1 and %(max)d.", field="per_page",
                                params={"max": MAX_PER_PAGE})

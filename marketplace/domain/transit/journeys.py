@@ -7,15 +7,16 @@ by (stop, departure second), the precomputed service days), never by reading a f
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select
+from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from marketplace.domain.catalog.geo import bounding_box, haversine_km
+from marketplace.domain.catalog.geo import BoundingBox, bounding_box, haversine_km
 from marketplace.domain.timeutil import PARIS
 from marketplace.domain.transit.gtfs import day_origin
 from marketplace.domain.transit.models import (
@@ -30,6 +31,10 @@ from marketplace.domain.transit.models import (
 # How far a spectator walks to a stop, and how fast: said on the page next to the list.
 WALK_RADIUS_M = 600
 WALK_SPEED_KMH = 4.5
+# How far a spectator may say they accept to walk at each end (API: walk_m), and the
+# storefront's choices.
+MIN_WALK_M, MAX_WALK_M = 100, 2000
+WALK_CHOICES_M = (300, 600, 1000)
 # Departures are looked for from the end of the show until the next 4 o'clock in the
 # morning (local time), so « the last one » is the night's last, not a window's.
 NIGHT_ENDS_AT = time(4)
@@ -37,6 +42,8 @@ NIGHT_ENDS_AT = time(4)
 DEFAULT_DURATION = timedelta(hours=2)
 # GTFS times stop before 48:00: a service day never reaches further than two days back.
 _DAYS_BACK = 2
+# 4:00 in seconds from a day origin, an hour more for the nights the clocks change.
+_NIGHT_ENDS_S = (NIGHT_ENDS_AT.hour + 1) * 3600
 
 
 def expected_end(starts_at: datetime, duration_minutes: int | None) -> datetime:
@@ -227,62 +234,135 @@ def rides_home(session: Session, home: tuple[float, float],
     """way_home for many shows at once: `nights` maps a venue's (lat, lng) to the expected
     ends of its shows; the answer maps (lat, lng, end) to the first direct ride home, or
     None when there is none; a show is absent when no feed has a stop near its venue or
-    near home, or when home is a walk from the venue (nothing to say). One query per
-    venue and feed, whatever the number of shows."""
-    alight = {stop.id: stop for stop in stops_near(session, *home, radius_m)}
+    near home, or when home is a walk from the venue (nothing to say).
+
+    Two queries whatever the number of shows, venues and feeds: the stops in the box
+    around them all (bucketed here to find each one's stops within a walk), then one
+    set-based query for the trip stops at those near the venues, on the service days of
+    those nights, from the earliest end's hour on, whose trip stops later near home; each
+    show's night is then sorted out here, from the departures sorted by stop."""
     rides: dict[tuple[float, float, datetime], Ride | None] = {}
-    if not alight or not nights:
+    venues = [venue for venue in nights
+              if haversine_km(*venue, *home) * 1000 > radius_m]  # else: a walk home
+    if not venues:
         return rides
-    later = aliased(TransitTripStop)
     zones = {feed_id: ZoneInfo(zone) for feed_id, zone in session.execute(
         select(TransitFeed.id, TransitFeed.timezone)).all()}
-    for (lat, lng), ends in nights.items():
-        if haversine_km(lat, lng, *home) * 1000 <= radius_m:
-            continue  # home is a walk away: no ride to look for
-        board = {stop.id: stop for stop in stops_near(session, lat, lng, radius_m)}
-        if not board:
-            continue
-        candidates: list[tuple[datetime, Ride]] = []
-        for feed_id in {stop.feed_id for stop in board.values()}:
-            zone = zones[feed_id]
-            first = min(ends).astimezone(zone).date() - timedelta(days=_DAYS_BACK)
-            last = night_end(max(ends)).astimezone(zone).date()
-            statement = (
-                select(TransitTripStop.stop_id, TransitTripStop.departure_s,
-                       TransitServiceDay.day, TransitRoute.short_name, TransitRoute.long_name,
-                       TransitRoute.route_type, TransitTrip.headsign,
-                       later.stop_id.label("to_stop_id"), later.arrival_s)
-                .join(TransitTrip, TransitTrip.id == TransitTripStop.trip_id)
-                .join(TransitRoute, TransitRoute.id == TransitTrip.route_id)
-                .join(TransitServiceDay, and_(TransitServiceDay.feed_id == TransitTrip.feed_id,
-                                              TransitServiceDay.service == TransitTrip.service))
-                .join(later, and_(later.trip_id == TransitTripStop.trip_id,
-                                  later.seq > TransitTripStop.seq))
-                .where(TransitTripStop.stop_id.in_([s.id for s in board.values()
-                                                    if s.feed_id == feed_id]),
-                       later.stop_id.in_(list(alight)),
-                       TransitServiceDay.day.between(first, last)))
-            for row in session.execute(statement):
-                origin = day_origin(row.day, zone)
-                departs_at = (origin + timedelta(seconds=row.departure_s)).astimezone(UTC)
-                stop = board[row.stop_id]
-                candidates.append((departs_at, Ride(
-                    route=_route_name(row), mode=mode_of(row.route_type),
-                    headsign=row.headsign, from_stop=stop.name,
-                    walk_minutes=stop.walk_minutes, departs_at=departs_at,
-                    to_stop=alight[row.to_stop_id].name,
-                    arrives_at=(origin + timedelta(seconds=row.arrival_s)).astimezone(UTC))))
-        candidates.sort(key=lambda pair: pair[0])
+    if not zones:
+        return rides
+    ends = [end for venue in venues for end in nights[venue]]
+    days: set[date] = set()
+    earliest_s = 24 * 3600
+    for zone in set(zones.values()):
         for end in ends:
-            until = night_end(end)
-            rides[(lat, lng, end)] = None
-            for departs_at, ride in candidates:
-                if departs_at > until:
-                    break
-                if departs_at >= end + timedelta(minutes=ride.walk_minutes):
-                    rides[(lat, lng, end)] = ride
-                    break
+            local = end.astimezone(zone)
+            # The evening's service day, the day before (times past 24:00) and the next
+            # one (its first trips, before the night ends at 4:00).
+            days.update(local.date() + timedelta(days=shift) for shift in (-1, 0, 1))
+            earliest_s = min(earliest_s, int((end - day_origin(local.date(), zone))
+                                             .total_seconds()))
+    grid = _StopGrid(session, [*venues, home], radius_m)
+    alight = grid.near(home)
+    if not alight:
+        return rides  # no feed near home: nothing to say
+    walks = {venue: grid.near(venue) for venue in venues}  # stop id → minutes on foot
+    board = set().union(*walks.values())
+    later = aliased(TransitTripStop)
+    statement = (
+        select(TransitTripStop.stop_id, TransitTripStop.departure_s, TransitServiceDay.day,
+               TransitTrip.feed_id, TransitTrip.headsign, TransitRoute.short_name,
+               TransitRoute.long_name, TransitRoute.route_type,
+               later.stop_id.label("to_stop_id"), later.arrival_s)
+        .join(TransitTrip, TransitTrip.id == TransitTripStop.trip_id)
+        .join(TransitRoute, TransitRoute.id == TransitTrip.route_id)
+        .join(TransitServiceDay, and_(TransitServiceDay.feed_id == TransitTrip.feed_id,
+                                      TransitServiceDay.service == TransitTrip.service))
+        .join(later, and_(later.trip_id == TransitTripStop.trip_id,
+                          later.seq > TransitTripStop.seq))
+        .where(TransitTripStop.stop_id.in_(sorted(board)),
+               later.stop_id.in_(sorted(alight)),
+               or_(TransitTripStop.departure_s >= max(earliest_s, 0),
+                   TransitTripStop.departure_s <= _NIGHT_ENDS_S),
+               TransitServiceDay.day.in_(sorted(days))))
+    # Each row: a vehicle leaving a stop near a venue, later at a stop near home; the
+    # Ride is built only for the rows chosen.
+    by_stop: dict[int, list[tuple[datetime, Row]]] = {}
+    origins: dict[tuple[date, int], datetime] = {}
+    if board:
+        for row in session.execute(statement):
+            key = (row.day, row.feed_id)
+            if key not in origins:
+                origins[key] = day_origin(row.day, zones[row.feed_id])
+            departs_at = (origins[key] + timedelta(seconds=row.departure_s)).astimezone(UTC)
+            by_stop.setdefault(row.stop_id, []).append((departs_at, row))
+    for rows in by_stop.values():
+        rows.sort(key=lambda pair: pair[0])
+    for venue in venues:
+        if not walks[venue]:
+            continue  # no feed near the venue: nothing to say
+        for end in nights[venue]:
+            best: tuple[datetime, Row, int] | None = None
+            for stop_id, minutes in walks[venue].items():
+                rows = by_stop.get(stop_id, [])
+                at = bisect_left(rows, end + timedelta(minutes=minutes),
+                                 key=lambda pair: pair[0])
+                if at < len(rows) and (best is None or rows[at][0] < best[0]):
+                    best = (*rows[at], minutes)
+            if best is None or best[0] > night_end(end):
+                rides[(*venue, end)] = None
+                continue
+            departs_at, row, minutes = best
+            origin = origins[(row.day, row.feed_id)]
+            rides[(*venue, end)] = Ride(
+                route=_route_name(row), mode=mode_of(row.route_type), headsign=row.headsign,
+                from_stop=grid.names[row.stop_id], walk_minutes=minutes,
+                departs_at=departs_at, to_stop=grid.names[row.to_stop_id],
+                arrives_at=(origin + timedelta(seconds=row.arrival_s)).astimezone(UTC))
     return rides
+
+
+def _box_around(points: list[tuple[float, float]], radius_m: int) -> BoundingBox:
+    """The box holding every point within `radius_m` of any of `points`."""
+    boxes = [bounding_box(lat, lng, radius_m / 1000) for lat, lng in points]
+    return BoundingBox(min(b.min_lat for b in boxes), max(b.max_lat for b in boxes),
+                       min(b.min_lng for b in boxes), max(b.max_lng for b in boxes))
+
+
+class _StopGrid:
+    """The stops around some points, read at once and bucketed in cells about `radius_m`
+    wide, so « which stops are a walk from here » costs a few cells, not every stop."""
+
+    def __init__(self, session: Session, points: list[tuple[float, float]],
+                 radius_m: int) -> None:
+        self.radius_m = radius_m
+        self.step = radius_m / 1000 / 111.0 * 1.0001  # degrees of latitude per cell
+        self.cells: dict[tuple[int, int], list[tuple[int, float, float]]] = {}
+        self.names: dict[int, str] = {}
+        box = _box_around(points, radius_m)
+        for stop_id, name, lat, lng in session.execute(
+                select(TransitStop.id, TransitStop.name, TransitStop.lat, TransitStop.lng)
+                .where(TransitStop.lat.between(box.min_lat, box.max_lat),
+                       TransitStop.lng.between(box.min_lng, box.max_lng))):
+            self.cells.setdefault(self._cell(lat, lng), []).append((stop_id, lat, lng))
+            self.names[stop_id] = name
+
+    def _cell(self, lat: float, lng: float) -> tuple[int, int]:
+        # Longitude cells are as wide in degrees as latitude ones, hence narrower in
+        # metres: the search below widens by the latitude's factor.
+        return math.floor(lat / self.step), math.floor(lng / self.step)
+
+    def near(self, point: tuple[float, float]) -> dict[int, int]:
+        lat, lng = point
+        row, col = self._cell(lat, lng)
+        spread = math.ceil(1 / max(math.cos(math.radians(lat)), 0.01))
+        found = {}
+        for r in range(row - 1, row + 2):
+            for c in range(col - spread, col + spread + 1):
+                for stop_id, stop_lat, stop_lng in self.cells.get((r, c), ()):
+                    metres = haversine_km(lat, lng, stop_lat, stop_lng) * 1000
+                    if metres <= self.radius_m:
+                        found[stop_id] = walk_minutes(metres)
+        return found
 
 
 # « Pour venir »: a spectator is in their seat this long before curtain, on top of the

@@ -95,6 +95,7 @@ ERROR_MESSAGES: tuple[str, ...] = (
     N_("per_page must be between 1 and %(max)d."),
     N_("home_lat and home_lng go together."),
     N_("home_reachable needs home_lat and home_lng."),
+    N_("walk_m must be between %(min)d and %(max)d metres."),
     # marketplace.domain.catalog.services
     N_("The venue needs a name."),
     N_("The venue name is longer than 200 characters."),

@@ -38,7 +38,9 @@ from marketplace.domain.accounts.models import Membership, User  # noqa: E402
 from marketplace.domain.accounts.passwords import request_password_reset  # noqa: E402
 from marketplace.domain.catalog.models import Performance, Venue  # noqa: E402
 from marketplace.domain.digests.staff import queue_agency_digests, queue_venue_digests  # noqa: E402
+from marketplace.domain.follows.services import follow_venue  # noqa: E402
 from marketplace.domain.inventory.models import Release  # noqa: E402
+from marketplace.domain.inventory.services import change_quantity  # noqa: E402
 from marketplace.domain.mail.links import mail_links  # noqa: E402
 from marketplace.domain.mail.message import build_message, mail_settings  # noqa: E402
 from marketplace.domain.mail.models import OutboundEmail  # noqa: E402
@@ -54,6 +56,7 @@ from marketplace.domain.orders.show_day_emails import (  # noqa: E402
     queue_practical_emails,
 )
 from marketplace.domain.timeutil import PARIS, to_paris  # noqa: E402
+from marketplace.domain.waitlist.services import join_waitlist  # noqa: E402
 from marketplace.domain.watches.alerts import evaluate_watches  # noqa: E402
 from marketplace.domain.watches.models import Watch  # noqa: E402
 from marketplace.domain.watches.services import create_watch  # noqa: E402
@@ -148,6 +151,22 @@ def write_every_kind(app) -> dict[str, OutboundEmail]:
         session.commit()
         evaluate_watches(session, links, now)
         keys["watch-alert"] = _first_key(session, "watch-alert:")
+
+        # The waiting line: the venue brings an offer down to what it sold, someone joins
+        # the line, then the venue finds two more seats, which go to them first.
+        release = session.scalar(
+            select(Release).where(Release.status == "open", Release.sold > 0,
+                                  Release.sales_open_at <= now, Release.sales_close_at > now)
+            .order_by(Release.id).limit(1))
+        venue = session.get(Venue, release.venue_id)
+        change_quantity(session, venue, release.id, release.sold + release.held, now)
+        join_waitlist(session, release.id, {"email": "camille.martin@example.org",
+                                            "quantity": 1}, links, now)
+        keys["waitlist-joined"] = _first_key(session, "waitlist-joined:")
+        change_quantity(session, venue, release.id, release.sold + release.held + 2, now)
+        keys["waitlist-offer"] = _first_key(session, "waitlist-offer:")
+        follow_venue(session, venue.slug, "camille.martin@example.org", "fr", links, now)
+        keys["follow-confirmation"] = _first_key(session, "follow-confirm:")
 
     with app.test_request_context(base_url=SITE):
         session = db.session

@@ -30,9 +30,10 @@ def _after_commit(session: Session) -> None:
     if pushes:
         session.info.setdefault(COMMITTED_PUSHES, []).extend(pushes)
         if has_app_context():  # a request: push from a thread; a job pushes after its work
-            channel = push_channel(current_app.config)
-            threading.Thread(target=_push, args=(session.get_bind(), session.info.pop(
-                COMMITTED_PUSHES), channel), daemon=True, name="push-after-commit").start()
+            pushes, channel = session.info.pop(COMMITTED_PUSHES), push_channel(current_app.config)
+            if channel.enabled:  # without a VAPID key there is no browser to tell
+                threading.Thread(target=_push, args=(session.get_bind(), pushes, channel),
+                                 daemon=True, name="push-after-commit").start()
     emails = session.info.pop(PENDING_KEYS, None)
     webhooks = session.info.pop(PENDING_IDS, None)
     if not has_app_context() or not (emails or webhooks):

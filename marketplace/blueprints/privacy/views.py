@@ -83,40 +83,36 @@ def show(token: str):
 
 @bp.post("/mes-donnees/<token>/consentement/<venue_slug>")
 def withdraw(token: str, venue_slug: str):
-    now = utcnow()
-    email = email_for_link(db.session, token, now)
-    if ActionForm().validate_on_submit():
-        withdraw_consent(db.session, email, venue_slug, now)
-        flash(_("Done: this venue will not send you its news any more."))
-    return redirect(url_for("privacy.show", token=token), 303)
+    return _act(token, lambda email, now: withdraw_consent(db.session, email, venue_slug, now),
+                _("Done: this venue will not send you its news any more."))
 
 
 @bp.post("/mes-donnees/<token>/alertes/<int:watch_id>/arreter")
 def stop_watch(token: str, watch_id: int):
-    now = utcnow()
-    email = email_for_link(db.session, token, now)
-    if ActionForm().validate_on_submit():
-        stop_alert(db.session, email, watch_id, now)
-        flash(_("Done: this alert is stopped."))
-    return redirect(url_for("privacy.show", token=token), 303)
+    return _act(token, lambda email, now: stop_alert(db.session, email, watch_id, now),
+                _("Done: this alert is stopped."))
 
 
 @bp.post("/mes-donnees/<token>/suivis/<int:follow_id>/arreter")
 def stop_following(token: str, follow_id: int):
-    now = utcnow()
-    email = email_for_link(db.session, token, now)
-    if ActionForm().validate_on_submit():
-        stop_follow(db.session, email, follow_id, now)
-        flash(_("Done: you do not follow this venue any more."))
-    return redirect(url_for("privacy.show", token=token), 303)
+    return _act(token, lambda email, now: stop_follow(db.session, email, follow_id, now),
+                _("Done: you do not follow this venue any more."))
 
 
 @bp.post("/mes-donnees/<token>/notifications/<int:subscription_id>/retirer")
 def stop_notifications(token: str, subscription_id: int):
-    email = email_for_link(db.session, token, utcnow())
+    return _act(token, lambda email, now: stop_push(db.session, email, subscription_id),
+                _("Done: this device will not get notifications any more."))
+
+
+def _act(token: str, act, done: str):
+    """One of the data page's buttons: the link names the person, the form is checked,
+    `act(email, now)` does it, and the page says `done`."""
+    now = utcnow()
+    email = email_for_link(db.session, token, now)
     if ActionForm().validate_on_submit():
-        stop_push(db.session, email, subscription_id)
-        flash(_("Done: this device will not get notifications any more."))
+        act(email, now)
+        flash(done)
     return redirect(url_for("privacy.show", token=token), 303)
 
 
